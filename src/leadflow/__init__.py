@@ -1,0 +1,109 @@
+"""leadflow: a storage-agnostic, typed domain library for lead management.
+
+The names most programs need are available here; each lives in its own module
+(:mod:`leadflow.values`, :mod:`leadflow.leads`, :mod:`leadflow.errors`, ...).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from leadflow.accounts import Account
+from leadflow.activities import Activity, ActivityKind, Direction
+from leadflow.campaigns import Campaign, CampaignStatus
+from leadflow.contacts import Contact
+from leadflow.errors import (
+    ConcurrencyConflict,
+    CurrencyMismatch,
+    DuplicateEntity,
+    InvalidConfiguration,
+    InvalidTransition,
+    LeadflowError,
+    ModelNotFitted,
+    NotFound,
+    Problem,
+    ValidationError,
+)
+from leadflow.leads import Lead, LeadScore
+from leadflow.opportunities import ContactRole, ForecastCategory, LineItem, Opportunity
+from leadflow.products import Product
+from leadflow.serialization import from_dict, from_json, to_dict, to_json
+from leadflow.values import (
+    BANT,
+    AccountId,
+    ActivityId,
+    Assessment,
+    Authority,
+    CampaignId,
+    Consent,
+    ConsentRecord,
+    ContactId,
+    EmailAddress,
+    EntityId,
+    LeadId,
+    Money,
+    Need,
+    OpportunityId,
+    PhoneNumber,
+    PostalAddress,
+    Probability,
+    ProductId,
+    Touchpoint,
+    website_domain,
+)
+
+try:
+    __version__ = version("leadflow")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0+unknown"
+
+__all__ = [
+    "BANT",
+    "Account",
+    "AccountId",
+    "Activity",
+    "ActivityId",
+    "ActivityKind",
+    "Assessment",
+    "Authority",
+    "Campaign",
+    "CampaignId",
+    "CampaignStatus",
+    "ConcurrencyConflict",
+    "Consent",
+    "ConsentRecord",
+    "Contact",
+    "ContactId",
+    "ContactRole",
+    "CurrencyMismatch",
+    "Direction",
+    "DuplicateEntity",
+    "EmailAddress",
+    "EntityId",
+    "ForecastCategory",
+    "InvalidConfiguration",
+    "InvalidTransition",
+    "Lead",
+    "LeadId",
+    "LeadScore",
+    "LeadflowError",
+    "LineItem",
+    "ModelNotFitted",
+    "Money",
+    "Need",
+    "NotFound",
+    "Opportunity",
+    "OpportunityId",
+    "PhoneNumber",
+    "PostalAddress",
+    "Probability",
+    "Problem",
+    "Product",
+    "ProductId",
+    "Touchpoint",
+    "ValidationError",
+    "__version__",
+    "from_dict",
+    "from_json",
+    "to_dict",
+    "to_json",
+    "website_domain",
+]
