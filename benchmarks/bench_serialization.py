@@ -109,6 +109,16 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _email(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not EMAIL.match(value):
+        raise ValueError(f"bad e-mail {value!r}")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _time(text: str) -> datetime:
     return _aware(datetime.fromisoformat(text))
 
@@ -176,12 +186,7 @@ class HLead:
         touches=(),
         status="new",
     ):
-        if email is not None:
-            email = email.strip()
-            if not EMAIL.match(email):
-                raise ValueError(f"bad e-mail {email!r}")
-            local, _, domain = email.rpartition("@")
-            email = f"{local}@{domain.lower()}"
+        email = _email(email)
         self.id = id
         self.version = version
         self.created_at = _aware(created_at)
@@ -239,9 +244,11 @@ class HLead:
         )
 
 
-def hand_build(raw: dict[str, Any]) -> HLead:
-    touches = [HTouch(**t) for t in raw["touches"]]
-    return HLead(
+def hand_build(
+    raw: dict[str, Any], lead: type[HLead] = HLead, touch: type[HTouch] = HTouch
+) -> HLead:
+    touches = [touch(**t) for t in raw["touches"]]
+    return lead(
         id=raw["id"],
         created_at=raw["created_at"],
         first_name=raw["first_name"],
@@ -356,12 +363,7 @@ class SLead(HLead):
         touches=(),
         status="new",
     ):
-        if email is not None:
-            email = email.strip()
-            if not EMAIL.match(email):
-                raise ValueError(f"bad e-mail {email!r}")
-            local, _, domain = email.rpartition("@")
-            email = f"{local}@{domain.lower()}"
+        email = _email(email)
         created_at = _utc(created_at)
         updated_at = created_at if updated_at is None else _utc(updated_at)
         if updated_at < created_at:
@@ -421,20 +423,8 @@ class SLead(HLead):
         )
 
 
-def strict_build(raw: dict[str, Any]) -> SLead:
-    touches = [STouch(**t) for t in raw["touches"]]
-    return SLead(
-        id=raw["id"],
-        created_at=raw["created_at"],
-        first_name=raw["first_name"],
-        last_name=raw["last_name"],
-        email=raw["email"],
-        company=raw["company"],
-        country=raw["country"],
-        tags=raw["tags"],
-        first_touch=touches[0],
-        touches=touches,
-    )
+def strict_build(raw: dict[str, Any]) -> HLead:
+    return hand_build(raw, SLead, STouch)
 
 
 def strict_load(text: str) -> SLead:

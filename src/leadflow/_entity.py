@@ -14,7 +14,15 @@ from typing import Any
 
 import attrs
 
-from leadflow._fields import FrozenMap, JsonScalar, aware, fail, to_frozen_map
+from leadflow._fields import (
+    FrozenMap,
+    JsonScalar,
+    aware,
+    fail,
+    non_negative,
+    not_before,
+    to_frozen_map,
+)
 from leadflow.errors import ROOT
 from leadflow.values import EmailAddress, Money, PhoneNumber
 
@@ -24,23 +32,20 @@ def custom_fields(value: Mapping[str, JsonScalar]) -> FrozenMap[str, JsonScalar]
     return to_frozen_map(value)
 
 
-def _integer(inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
+def non_negative_int(inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    """Validator: a non-negative integer (a version, a head count)."""
     if type(value) is not int:
         fail(inst, attribute.name, value, "is not an integer")
+    non_negative(inst, attribute, value)
 
 
-def version_checks(inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    """Validator for ``version``: a non-negative integer."""
-    _integer(inst, attribute, value)
-    if value < 0:
-        fail(inst, attribute.name, value, "must not be negative")
+_not_before_created = not_before("created_at")
 
 
 def updated_checks(inst: Any, attribute: attrs.Attribute[Any], value: datetime) -> None:
     """Validator for ``updated_at``: aware, and not before ``created_at``."""
     aware(inst, attribute, value)
-    if value < inst.created_at:
-        fail(inst, attribute.name, value, f"is earlier than created_at ({inst.created_at})")
+    _not_before_created(inst, attribute, value)
 
 
 #: Default for ``updated_at``: the creation time.
@@ -60,7 +65,7 @@ def optional_phone(value: PhoneNumber | str | None) -> PhoneNumber | None:
 def optional_count(inst: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
     """Validator: ``None`` or a non-negative integer (a head count, a quantity)."""
     if value is not None:
-        version_checks(inst, attribute, value)
+        non_negative_int(inst, attribute, value)
 
 
 def require_one_of(inst: object, *names: str, what: str) -> None:

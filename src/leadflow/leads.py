@@ -57,7 +57,7 @@ class Lead:
 
     id: LeadId = attrs.field(factory=LeadId.new)
     #: Optimistic-concurrency version, managed by storage (0 before the first save).
-    version: int = attrs.field(default=0, validator=_entity.version_checks)
+    version: int = attrs.field(default=0, validator=_entity.non_negative_int)
     created_at: datetime = attrs.field(converter=to_utc, validator=aware)
     updated_at: datetime = attrs.field(
         default=_entity.same_as_created, converter=to_utc, validator=_entity.updated_checks

@@ -630,10 +630,6 @@ def website_domain(text: str) -> str:
     return host
 
 
-def _website_domain_or_none(value: str | None) -> str | None:
-    return None if value is None else website_domain(value)
-
-
 # ==================================================================== touchpoints
 
 

@@ -387,6 +387,23 @@ class TestConverter:
         with pytest.raises(Exception):  # noqa: B017, PT011 - the converter's own error, not ours
             converter.structure({**data, "extra": 1}, Envelope)
 
+    def test_from_dict_reports_paths_in_the_callers_own_classes(self) -> None:
+        @attrs.frozen(kw_only=True)
+        class Batch:
+            name: str
+            sizes: list[int]
+            lead: Lead
+
+        data = {"name": 7, "sizes": [1, "2", 3, None], "lead": {"schema": 1}}
+        with pytest.raises(ValidationError) as error:
+            from_dict(Batch, data)
+        assert problems(error) == [
+            ("name", 7, "should be a string, not a number"),
+            ("sizes[1]", "2", "should be an integer, not a string"),
+            ("sizes[3]", None, "should be an integer, not null"),
+            ("lead.created_at", MISSING, "is required"),
+        ]
+
     def test_the_decimal_quantity_keeps_precision(self) -> None:
         item = LineItem(
             product_id=ProductId(value=uuid.UUID(int=2)),

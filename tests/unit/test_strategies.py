@@ -44,6 +44,19 @@ def test_opportunity_money_can_be_fixed(opportunity: Opportunity) -> None:
     assert opportunity.amount == Money.of(10, "EUR")
 
 
+@given(lfst.campaigns(budget=Money.of(100, "USD")))
+def test_fixing_one_agreeing_field_keeps_the_others_consistent(campaign: Campaign) -> None:
+    assert campaign.budget == Money.of(100, "USD")
+    assert campaign.actual_cost is None
+
+
+@given(lfst.opportunities(amount=lfst.money(currency="EUR", min_amount=0)))
+def test_an_agreeing_field_can_be_given_as_a_strategy(opportunity: Opportunity) -> None:
+    assert opportunity.amount is not None
+    assert opportunity.amount.currency == "EUR"
+    assert opportunity.line_items == ()
+
+
 @given(lfst.campaigns())
 def test_campaigns_are_consistent(campaign: Campaign) -> None:
     if campaign.starts_on and campaign.ends_on:

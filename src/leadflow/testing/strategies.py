@@ -361,6 +361,29 @@ def _entities(
     return _entity(cls, strategies, frozenset(overrides))
 
 
+def _entities_agreeing(
+    cls: type[T],
+    id_type: type[EntityId],
+    defaults: Mapping[str, Strategy[Any]],
+    overrides: Mapping[str, Any],
+    caller: str,
+    *,
+    group: frozenset[str],
+    agreeing: Strategy[dict[str, Any]],
+) -> Strategy[T]:
+    """Entities with a group of fields that must agree, drawn together by ``agreeing``.
+
+    The group is an opportunity's amount and line items (one currency) or a campaign's
+    budget, cost and dates.  When the caller gives any field of the group, the group's
+    other fields keep the entity's defaults (None or empty), which always agree.
+    """
+    others = {k: v for k, v in overrides.items() if k not in group}
+    base = _entities(cls, id_type, defaults, others, caller)
+    given = {k: _strategy(v) for k, v in overrides.items() if k in group}
+    chosen = st.fixed_dictionaries(given) if given else agreeing
+    return st.tuples(base, chosen).map(lambda pair: attrs.evolve(pair[0], **pair[1]))
+
+
 _OWNERS = st.sampled_from(["ana", "bo", "chen", "dara"])
 
 
@@ -465,17 +488,15 @@ def opportunities(
         "close_reason": _optional(texts(max_size=30)),
         "owner": _optional(_OWNERS),
     }
-    money_fields = {"amount", "line_items"} & set(fields)
-    base = _entities(
+    return _entities_agreeing(
         Opportunity,
         OpportunityId,
         defaults,
-        {k: v for k, v in fields.items() if k not in money_fields},
+        fields,
         "opportunities",
+        group=frozenset({"amount", "line_items"}),
+        agreeing=_deal_money(currency),
     )
-    if money_fields:
-        return base.map(lambda o: attrs.evolve(o, **{k: fields[k] for k in money_fields}))
-    return st.tuples(base, _deal_money(currency)).map(lambda pair: attrs.evolve(pair[0], **pair[1]))
 
 
 @st.composite
@@ -503,18 +524,15 @@ def campaigns(**fields: Any) -> Strategy[Campaign]:
         "parent_id": _optional(entity_ids(CampaignId)),
         "owner": _optional(_OWNERS),
     }
-    derived = {"budget", "actual_cost", "starts_on", "ends_on"}
-    base = _entities(
+    return _entities_agreeing(
         Campaign,
         CampaignId,
         defaults,
-        {k: v for k, v in fields.items() if k not in derived},
+        fields,
         "campaigns",
+        group=frozenset({"budget", "actual_cost", "starts_on", "ends_on"}),
+        agreeing=_campaign_money(),
     ).filter(lambda c: c.parent_id != c.id)
-    chosen = {k: fields[k] for k in derived & set(fields)}
-    return st.tuples(base, _campaign_money()).map(
-        lambda pair: attrs.evolve(pair[0], **{**pair[1], **chosen})
-    )
 
 
 def activities(**fields: Any) -> Strategy[Activity]:
