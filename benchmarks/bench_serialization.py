@@ -262,12 +262,17 @@ def hand_build(
     )
 
 
+# Built once, as leadflow does (json.dumps/loads with options build one per call).
+ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+DECODER = json.JSONDecoder()
+
+
 def hand_dump(lead: HLead) -> str:
-    return json.dumps(lead.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return ENCODER.encode(lead.to_dict())
 
 
 def hand_load(text: str) -> HLead:
-    return HLead.from_dict(json.loads(text))
+    return HLead.from_dict(DECODER.decode(text))
 
 
 # ------------------------------------------------- hand-written, same checks
@@ -428,7 +433,7 @@ def strict_build(raw: dict[str, Any]) -> HLead:
 
 
 def strict_load(text: str) -> SLead:
-    return SLead.from_dict(json.loads(text))
+    return SLead.from_dict(DECODER.decode(text))
 
 
 # ------------------------------------------------------------------ pydantic

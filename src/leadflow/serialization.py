@@ -527,16 +527,21 @@ def from_dict(cls: type[T], data: Any) -> T:
         raise ValidationError(_problems(error, data, ROOT), subject=cls.__name__) from None
 
 
-def to_json(obj: Any, *, indent: int | None = None) -> str:
-    """Serialize a leadflow value or entity to JSON text (UTF-8 safe, no NaN)."""
-    separators = (",", ": ") if indent is not None else (",", ":")
-    return json.dumps(
-        to_dict(obj), ensure_ascii=False, allow_nan=False, indent=indent, separators=separators
-    )
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+# Built once: json.dumps and json.loads build a new encoder or decoder at every call
+# that passes options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def to_json(obj: Any, *, indent: int | None = None) -> str:
+    """Serialize a leadflow value or entity to JSON text (UTF-8 safe, no NaN)."""
+    if indent is None:
+        return _ENCODER.encode(to_dict(obj))
+    return json.dumps(to_dict(obj), ensure_ascii=False, allow_nan=False, indent=indent)
 
 
 def from_json(cls: type[T], text: str | bytes) -> T:
@@ -545,7 +550,9 @@ def from_json(cls: type[T], text: str | bytes) -> T:
     Raises one :class:`~leadflow.errors.ValidationError` listing every problem.
     """
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise ValidationError.single(
             ROOT,
