@@ -29,6 +29,7 @@ __all__ = [
     "ModelNotFitted",
     "NotFound",
     "Problem",
+    "StorageError",
     "ValidationError",
     "join_path",
 ]
@@ -254,6 +255,22 @@ class InvalidConfiguration(LeadflowError, ValueError):
         self.value = value
         shown = "" if value is None else f" (got {_short(value)})"
         self._args = (f"invalid configuration at {key}: {reason}{shown}",)
+        super().__init__(*self._args)
+
+
+class StorageError(LeadflowError):
+    """The storage behind a store failed: the database is busy, unreachable, full, ...
+
+    ``entity`` and ``operation`` say what was being done (``"lead"``, ``"update"``);
+    ``reason`` is the driver's explanation.  Nothing of the unit of work that met the
+    error has been stored.
+    """
+
+    def __init__(self, *, entity: str, operation: str, reason: str) -> None:
+        self.entity = entity
+        self.operation = operation
+        self.reason = reason
+        self._args = (f"storage failed to {operation} {entity}: {reason}",)
         super().__init__(*self._args)
 
 

@@ -7,8 +7,8 @@
 * amounts (:class:`~decimal.Decimal`) are strings, so they stay exact;
 * datetimes are ISO 8601 with their UTC offset; a time without one is refused;
 * ids are UUID strings, enumerations their values, sets sorted lists;
-* every entity document carries ``"schema"``, the version of its layout
-  (:data:`SCHEMA_VERSION`);
+* every entity and event document carries ``"schema"``, the version of its layout
+  (:data:`SCHEMA_VERSION`), and an event's also its ``"type"`` (``"entity_added"``);
 * unknown keys are refused, and so are values of the wrong JSON type: ``"5"`` is
   not an integer and ``0`` is not ``false``.
 
@@ -49,6 +49,7 @@ from leadflow.activities import Activity
 from leadflow.campaigns import Campaign
 from leadflow.contacts import Contact
 from leadflow.errors import MISSING, ROOT, Problem, ValidationError, join_path
+from leadflow.events import EVENT_TYPES, Event, event_type_name
 from leadflow.leads import Lead
 from leadflow.opportunities import Opportunity
 from leadflow.products import Product
@@ -58,8 +59,10 @@ __all__ = [
     "ENTITY_TYPES",
     "SCHEMA_VERSION",
     "configure_converter",
+    "dumps",
     "from_dict",
     "from_json",
+    "loads",
     "make_converter",
     "to_dict",
     "to_json",
@@ -81,7 +84,12 @@ ENTITY_TYPES: tuple[type[Any], ...] = (
     Product,
 )
 
+#: Classes whose documents carry a ``"schema"`` version: entities and events.
+_DOCUMENT_TYPES = frozenset(ENTITY_TYPES + EVENT_TYPES)
+_EVENT_TAGS = {cls: event_type_name(cls) for cls in EVENT_TYPES}
+_EVENT_BY_TAG = {tag: cls for cls, tag in _EVENT_TAGS.items()}
 _SCHEMA_KEY = "schema"
+_TYPE_KEY = "type"
 _JSON_SCALAR_TYPES = (str, int, float, bool, type(None))
 
 
@@ -309,11 +317,15 @@ def _is_homogeneous(t: Any) -> bool:
 
 def _attrs_structure_factory(converter: cattrs.Converter) -> Callable[[Any], Any]:
     def factory(cl: Any) -> Callable[[Any, Any], Any]:
-        is_entity = cl in ENTITY_TYPES
-        # Entity documents carry "schema", which is not a field: check extra keys here.
+        is_entity = cl in _DOCUMENT_TYPES
+        # Documents carry "schema" (and events "type"), which are not fields: the
+        # document hook checks extra keys itself.
         base = make_dict_structure_fn(cl, converter, _cattrs_forbid_extra_keys=not is_entity)
         name = getattr(cl, "__name__", str(cl))
+        tag = _EVENT_TAGS.get(cl)
         allowed = {a.alias for a in attrs.fields(get_origin(cl) or cl)} | {_SCHEMA_KEY}
+        if tag is not None:
+            allowed.add(_TYPE_KEY)
 
         def structure_value(data: Any, _: Any) -> Any:
             if type(data) is not dict:
@@ -324,9 +336,18 @@ def _attrs_structure_factory(converter: cattrs.Converter) -> Callable[[Any], Any
             if type(data) is not dict:
                 raise _refuse(data, f"should be an object ({name}), not {_type_name(data)}")
             version = data.get(_SCHEMA_KEY)
-            if type(version) is int and version == SCHEMA_VERSION and allowed.issuperset(data):
+            if (
+                type(version) is int
+                and version == SCHEMA_VERSION
+                and allowed.issuperset(data)
+                and data.get(_TYPE_KEY, tag) == tag
+            ):
                 return base(data, cl)
             problems = _schema_problems(data)
+            if tag is not None and data.get(_TYPE_KEY, tag) != tag:
+                problems.append(
+                    Problem(path=_TYPE_KEY, value=data[_TYPE_KEY], reason=f"should be {tag!r}")
+                )
             extra = data.keys() - allowed
             problems += [
                 Problem(
@@ -382,8 +403,18 @@ def _attrs_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any], A
         }
         make: Callable[..., Callable[[Any], dict[str, Any]]] = make_dict_unstructure_fn
         base = make(cl, converter, **omit)
-        if cl not in ENTITY_TYPES:
+        if cl not in _DOCUMENT_TYPES:
             return base
+        tag = _EVENT_TAGS.get(cl)
+        if tag is not None:
+
+            def unstructure_event(obj: Any) -> dict[str, Any]:
+                document = base(obj)
+                document[_TYPE_KEY] = tag
+                document[_SCHEMA_KEY] = SCHEMA_VERSION
+                return document
+
+            return unstructure_event
 
         def unstructure_entity(obj: Any) -> dict[str, Any]:
             document = base(obj)
@@ -393,6 +424,24 @@ def _attrs_unstructure_factory(converter: cattrs.Converter) -> Callable[[Any], A
         return unstructure_entity
 
     return factory
+
+
+def _event_hook(converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Structure the :data:`~leadflow.events.Event` union by the document's ``"type"``."""
+
+    def structure(data: Any, _: Any) -> Any:
+        if type(data) is not dict:
+            raise _refuse(data, f"should be an object (an event), not {_type_name(data)}")
+        tag = data.get(_TYPE_KEY)
+        cls = _EVENT_BY_TAG.get(tag) if isinstance(tag, str) else None
+        if cls is None:
+            allowed = ", ".join(repr(t) for t in _EVENT_BY_TAG)
+            value = data.get(_TYPE_KEY, MISSING)
+            reason = "is required" if value is MISSING else f"is not one of {allowed}"
+            raise ValidationError([Problem(path=_TYPE_KEY, value=value, reason=reason)])
+        return converter.get_structure_hook(cls)(data, cls)
+
+    return structure
 
 
 # ------------------------------------------------------------------- errors
@@ -492,6 +541,8 @@ def configure_converter(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(StrEnum, structure_enum)
     converter.register_unstructure_hook(StrEnum, lambda e: e.value)
 
+    converter.register_structure_hook_func(lambda t: t == Event, _event_hook(converter))
+    converter.register_unstructure_hook_func(lambda t: t == Event, converter.unstructure)
     converter.register_structure_hook_factory(_is_homogeneous, _homogeneous_factory(converter))
     converter.register_unstructure_hook_func(_is_frozenset, sorted)
 
@@ -514,6 +565,11 @@ def to_dict(obj: Any) -> Any:
     return _CONVERTER.unstructure(obj)
 
 
+def _subject(cls: Any) -> str:
+    """What a ValidationError calls the thing being read (a class name, or "Event")."""
+    return "Event" if cls == Event else getattr(cls, "__name__", repr(cls))
+
+
 def from_dict(cls: type[T], data: Any) -> T:
     """Build a ``cls`` from JSON-like data.
 
@@ -522,9 +578,9 @@ def from_dict(cls: type[T], data: Any) -> T:
     try:
         return _CONVERTER.structure(data, cls)
     except ValidationError as error:
-        raise ValidationError(error.problems, subject=cls.__name__) from None
+        raise ValidationError(error.problems, subject=_subject(cls)) from None
     except Exception as error:
-        raise ValidationError(_problems(error, data, ROOT), subject=cls.__name__) from None
+        raise ValidationError(_problems(error, data, ROOT), subject=_subject(cls)) from None
 
 
 def _refuse_constant(name: str) -> Any:
@@ -535,6 +591,18 @@ def _refuse_constant(name: str) -> Any:
 # that passes options.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def dumps(data: Any) -> str:
+    """JSON text for JSON-ready data (as :func:`to_dict` makes), compact, with no NaN."""
+    return _ENCODER.encode(data)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON data from text; NaN and Infinity are refused (``ValueError``)."""
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _DECODER.decode(text)
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
@@ -550,18 +618,16 @@ def from_json(cls: type[T], text: str | bytes) -> T:
     Raises one :class:`~leadflow.errors.ValidationError` listing every problem.
     """
     try:
-        if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes
-            text = text.decode(json.detect_encoding(text), "surrogatepass")
-        data = _DECODER.decode(text)
+        data = loads(text)
     except json.JSONDecodeError as error:
         raise ValidationError.single(
             ROOT,
             text,
             f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
-            subject=cls.__name__,
+            subject=_subject(cls),
         ) from None
     except (ValueError, TypeError) as error:
         raise ValidationError.single(
-            ROOT, text, f"is not valid JSON ({error})", subject=cls.__name__
+            ROOT, text, f"is not valid JSON ({error})", subject=_subject(cls)
         ) from None
     return from_dict(cls, data)
