@@ -100,12 +100,12 @@ def finite_decimal(inst: object, attribute: attrs.Attribute[Any], value: Decimal
 # -------------------------------------------------------------------- collections
 
 
-def to_tuple(value: Iterable[T]) -> tuple[T, ...]:
+def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """Freeze any iterable into a tuple (a tuple is returned as it is)."""
     return value if type(value) is tuple else tuple(value)
 
 
-def to_frozenset(value: Iterable[T]) -> frozenset[T]:
+def to_frozenset(value: Iterable[Any]) -> frozenset[Any]:
     """Freeze any iterable into a frozenset (a frozenset is returned as it is)."""
     return value if type(value) is frozenset else frozenset(value)
 

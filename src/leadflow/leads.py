@@ -21,7 +21,15 @@ from leadflow._fields import (
     to_tuple,
     to_utc,
 )
-from leadflow.values import BANT, Consent, EmailAddress, LeadId, PhoneNumber, Touchpoint
+from leadflow.values import (
+    BANT,
+    CampaignId,
+    Consent,
+    EmailAddress,
+    LeadId,
+    PhoneNumber,
+    Touchpoint,
+)
 
 __all__ = ["Lead", "LeadScore"]
 
@@ -101,6 +109,20 @@ class Lead:
     custom_fields: Mapping[str, JsonScalar] = attrs.field(
         default=EMPTY_MAP, converter=_entity.custom_fields, validator=json_scalars
     )
+
+    @property
+    def campaign_id(self) -> CampaignId | None:
+        """The campaign credited with bringing the lead in.
+
+        The first touch's campaign, or else that of the earliest recorded touch that
+        names one; ``None`` when no touch does.
+        """
+        if self.first_touch is not None and self.first_touch.campaign_id is not None:
+            return self.first_touch.campaign_id
+        for touch in self.touches:
+            if touch.campaign_id is not None:
+                return touch.campaign_id
+        return None
 
     @property
     def full_name(self) -> str | None:
