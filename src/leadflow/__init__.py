@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from leadflow.accounts import Account
 from leadflow.activities import Activity, ActivityKind, Direction
+from leadflow.adapters import connect
 from leadflow.campaigns import Campaign, CampaignStatus
 from leadflow.contacts import Contact
 from leadflow.errors import (
@@ -20,10 +21,12 @@ from leadflow.errors import (
     ModelNotFitted,
     NotFound,
     Problem,
+    StorageError,
     ValidationError,
 )
 from leadflow.leads import Lead, LeadScore
 from leadflow.opportunities import ContactRole, ForecastCategory, LineItem, Opportunity
+from leadflow.ports import Query
 from leadflow.products import Product
 from leadflow.serialization import from_dict, from_json, to_dict, to_json
 from leadflow.values import (
@@ -98,9 +101,12 @@ __all__ = [
     "Problem",
     "Product",
     "ProductId",
+    "Query",
+    "StorageError",
     "Touchpoint",
     "ValidationError",
     "__version__",
+    "connect",
     "from_dict",
     "from_json",
     "to_dict",
