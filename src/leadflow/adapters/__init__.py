@@ -37,6 +37,18 @@ def connect(url: str) -> Store:
         from leadflow.adapters.sqlite import SqliteStore
 
         return SqliteStore.from_url(url)
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from leadflow.adapters.postgres import PostgresStore
+        except ImportError as error:
+            if not (error.name or "").startswith("psycopg"):
+                raise
+            raise ImportError(
+                "the PostgreSQL adapter needs the psycopg driver: pip install 'leadflow[postgres]'",
+                name=error.name,
+            ) from error
+
+        return PostgresStore.from_url(url)
     raise ValidationError.single(
         "url",
         url,
