@@ -33,7 +33,8 @@ autodoc_preserve_defaults = False
 # standard library and to attrs, cattrs and Hypothesis are left as plain names.
 nitpicky = True
 _EXTERNAL_MODULES = (
-    r"datetime|decimal|uuid|enum|collections\.abc|typing|types|attr|attrs|cattrs|cattr|hypothesis"
+    r"datetime|decimal|uuid|enum|collections\.abc|typing|types|attr|attrs|cattrs|cattr|hypothesis|"
+    r"os|sqlite3|psycopg|pytest|_pytest"
 )
 _EXTERNAL_NAMES = (
     "Decimal|datetime|date|timedelta|UUID|Enum|Mapping|Iterable|Sequence|Callable|Iterator|Any|"
@@ -44,6 +45,7 @@ nitpick_ignore_regex = [
     (r"py:.*", rf"({_EXTERNAL_MODULES})(\..*)?"),
     (r"py:.*", rf"({_EXTERNAL_NAMES})"),
     (r"py:.*", r"(A|T|K|V|IdT|JsonScalar|ConsentChannel)"),
-    (r"py:.*", r"leadflow\._.*"),
-    (r"py:.*", r"leadflow(\.\w+)*\.(A|T|K|V|IdT)"),  # type variables
+    (r"py:.*", r"leadflow(\.\w+)*\._\w+.*"),  # private modules
+    (r"py:.*", r"leadflow(\.\w+)*\.(A|T|K|V|E|I|E_co|IdT)"),  # type variables
+    (r"py:.*", r"(Clock|OpenStore|FieldKind|Op)"),  # type aliases
 ]

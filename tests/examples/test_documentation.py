@@ -118,3 +118,16 @@ def test_the_document_reference_names_every_field() -> None:
                 assert f"`{field.name}`" in text
             else:
                 assert f"`{field.name}`" in heading.group(1), (cls.__name__, field.name)
+
+
+def test_the_example_adapter_passes_the_conformance_kit() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "test_document_store.py", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT / "examples",
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"^\d{3} passed, 1 skipped in", result.stdout, re.M), result.stdout[-500:]
