@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import operator
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timezone
@@ -142,11 +143,7 @@ class EntitySpec:
 
 
 def _attr(name: str) -> Callable[[Any], Any]:
-    def read(entity: Any) -> Any:
-        return getattr(entity, name)
-
-    read.__name__ = f"read_{name}"
-    return read
+    return operator.attrgetter(name)
 
 
 def _uuid_of(name: str) -> Callable[[Any], Any]:
@@ -173,7 +170,7 @@ def _lead_campaign(lead: Lead) -> uuid.UUID | None:
 
 def _common(*extra: IndexedField) -> tuple[IndexedField, ...]:
     return (
-        IndexedField(name="id", kind="uuid", read=_uuid_of("id"), orderable=True),
+        IndexedField(name="id", kind="uuid", read=operator.attrgetter("id.value"), orderable=True),
         IndexedField(name="created_at", kind="timestamp", read=_attr("created_at"), orderable=True),
         IndexedField(name="updated_at", kind="timestamp", read=_attr("updated_at"), orderable=True),
         IndexedField(name="external_id", kind="text", read=_attr("external_id")),
@@ -483,16 +480,32 @@ class Query(Generic[E]):
 
     def matches(self, entity: E) -> bool:
         """Whether ``entity`` passes every filter (how the memory adapter evaluates it)."""
-        spec = self.spec
-        for condition in self.conditions:
-            value = spec.field(condition.field).read(entity)
-            if not _holds(condition, value):
-                return False
-        return True
+        return self.predicate()(entity)
 
     def sort_key(self, entity: E) -> tuple[Any, Any]:
         """The key results are ordered by, ascending: ``(order value, id)``."""
-        return (self.spec.field(self.order).read(entity), entity.id.value)  # type: ignore[attr-defined]
+        return self.key()(entity)
+
+    def predicate(self) -> Callable[[E], bool]:
+        """:meth:`matches` as a function, with the fields looked up once: for many entities."""
+        checks = [(self.spec.field(c.field).read, c) for c in self.conditions]
+
+        def matches(entity: E) -> bool:
+            for read, condition in checks:
+                if not _holds(condition, read(entity)):
+                    return False
+            return True
+
+        return matches
+
+    def key(self) -> Callable[[E], tuple[Any, Any]]:
+        """:meth:`sort_key` as a function, with the field looked up once: for many entities."""
+        read = self.spec.field(self.order).read
+
+        def sort_key(entity: E) -> tuple[Any, Any]:
+            return (read(entity), entity.id.value)  # type: ignore[attr-defined]
+
+        return sort_key
 
     def fingerprint(self) -> str:
         """A short digest of what the query selects and how it orders; cursors carry it."""

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +16,7 @@ import leadflow
 from leadflow import Lead, StorageError
 from leadflow.ports import Query
 from tests.integration.postgres_server import PostgresServer, require_driver, start_server
-from tests.integration.workers import increment
+from tests.integration.workers import increment, kill_during_big_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -207,28 +203,7 @@ def test_a_process_killed_mid_unit_of_work_leaves_nothing_half_done(
     with leadflow.connect(url) as store, store.unit_of_work() as uow:
         kept = uow.leads.add_many(Lead(created_at=NOW, first_name=f"kept {i}") for i in range(50))
         uow.commit()
-    marker = tmp_path / "marker"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.workers",
-            "big_commit",
-            url,
-            str(marker),
-            "20000",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        if marker.exists() and marker.read_text() == stage:
-            break
-        time.sleep(0.005)
-    assert marker.exists(), "the child never reached the point to kill it at"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    kill_during_big_commit(url, tmp_path / "marker", stage=stage, delay=0.0, count=20_000)
     with leadflow.connect(url) as store, store.unit_of_work() as uow:
         count = uow.leads.count(Query(Lead))
         events = uow.events.last_position()

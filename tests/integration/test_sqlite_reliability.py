@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +11,7 @@ import pytest
 import leadflow
 from leadflow import Lead
 from leadflow.ports import Query
-from tests.integration.workers import increment
+from tests.integration.workers import increment, kill_during_big_commit
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -52,29 +47,7 @@ def test_a_process_killed_mid_unit_of_work_leaves_nothing_half_done(
     with leadflow.connect(url) as store, store.unit_of_work() as uow:
         kept = [uow.leads.add(Lead(created_at=NOW, first_name=f"kept {i}")) for i in range(50)]
         uow.commit()
-    marker = tmp_path / "marker"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.workers",
-            "big_commit",
-            url,
-            str(marker),
-            "60000",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        if marker.exists() and marker.read_text() == stage:
-            break
-        time.sleep(0.005)
-    assert marker.exists(), "the child never reached the point to kill it at"
-    time.sleep(delay)
-    child.send_signal(signal.SIGKILL)  # does nothing if the child has already finished
-    child.wait(timeout=60)
+    kill_during_big_commit(url, tmp_path / "marker", stage=stage, delay=delay, count=60_000)
     with leadflow.connect(url) as store, store.unit_of_work() as uow:
         count = uow.leads.count(Query(Lead))
         events = uow.events.last_position()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -47,6 +50,41 @@ def big_commit(url: str, marker: str, count: int) -> None:
         Path(marker).write_text("committing")
         uow.commit()
     Path(marker).write_text("committed")  # reached only if the kill came too late
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def kill_during_big_commit(url: str, marker: Path, *, stage: str, delay: float, count: int) -> None:
+    """Run :func:`big_commit` in a child process and SIGKILL it at ``stage`` plus ``delay``.
+
+    ``stage`` is ``"halfway"`` (through the adds) or ``"committing"`` (just before the
+    commit).  A kill that lands after the commit has returned finds nothing to stop.
+    """
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.workers",
+            "big_commit",
+            url,
+            str(marker),
+            str(count),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if marker.exists() and marker.read_text() == stage:
+            break
+        time.sleep(0.005)
+    if not marker.exists():
+        child.kill()
+        raise AssertionError("the child never reached the point to kill it at")
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)  # does nothing if the child has already finished
+    child.wait(timeout=60)
 
 
 if __name__ == "__main__":  # python -m tests.integration.workers big_commit URL MARKER COUNT

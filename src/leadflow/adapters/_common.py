@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 import attrs
 
@@ -108,6 +109,27 @@ def removed_event(
 ) -> Event:
     """The event for a removal, keeping the last document."""
     return EntityRemoved(entity=spec.name, entity_id=entity_id, version=version, document=document)
+
+
+ClosingT = TypeVar("ClosingT", bound="Closing")
+
+
+class Closing:
+    """Use as a context manager: leaving the block calls ``close()``."""
+
+    def close(self) -> None:  # pragma: no cover - provided by the adapter
+        raise NotImplementedError
+
+    def __enter__(self: ClosingT) -> ClosingT:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 class RepositoriesMixin:

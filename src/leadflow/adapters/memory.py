@@ -11,14 +11,15 @@ Open it with ``leadflow.connect("memory://")`` or :class:`MemoryStore`.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import uuid
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 
 from leadflow.adapters._common import (
     Clock,
+    Closing,
     LookupsMixin,
     RepositoriesMixin,
     added_event,
@@ -46,7 +47,7 @@ class _Removed:
 _REMOVED = _Removed()
 
 
-class MemoryStore:
+class MemoryStore(Closing):
     """A store in memory; see the module documentation.
 
     ``clock`` gives the ``recorded_at`` of events (the system clock by default).
@@ -72,17 +73,6 @@ class MemoryStore:
             self._closed = True
             self._tables = {spec.name: {} for spec in ENTITIES}
             self._events = []
-
-    def __enter__(self) -> MemoryStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _check_open(self, operation: str) -> None:
         if self._closed:
@@ -152,7 +142,7 @@ class MemoryStore:
             return len(self._events)
 
 
-class MemoryUnitOfWork(RepositoriesMixin):
+class MemoryUnitOfWork(RepositoriesMixin, Closing):
     """A unit of work on a :class:`MemoryStore`."""
 
     def __init__(self, store: MemoryStore, actor: str | None) -> None:
@@ -195,21 +185,14 @@ class MemoryUnitOfWork(RepositoriesMixin):
         """Discard every change and event not yet committed."""
         self._reset()
 
+    def close(self) -> None:
+        """Discard what is not committed (a memory unit of work holds nothing else)."""
+        self._reset()
+
     def _reset(self) -> None:
         self._changes = {spec.name: {} for spec in ENTITIES}
         self._expected = {}
         self._events = []
-
-    def __enter__(self) -> MemoryUnitOfWork:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.rollback()
 
 
 class MemoryEventLog:
@@ -340,20 +323,16 @@ class MemoryRepository(LookupsMixin):
     def find(self, query: Query[Any]) -> Page[Any]:
         """One page of the matching entities, in the query's order."""
         self._check_query(query)
-        rows = sorted(
-            (e for e in self._visible() if query.matches(e)),
-            key=query.sort_key,
-            reverse=query.descending,
-        )
+        matches, key = query.predicate(), query.key()
+        rows: Iterable[Any] = filter(matches, self._visible())
         if query.cursor is not None:
             mark = decode_cursor(query, query.cursor)
-            if query.descending:
-                rows = [e for e in rows if query.sort_key(e) < mark]
-            else:
-                rows = [e for e in rows if query.sort_key(e) > mark]
-        return make_page(query, rows[: query.page_size + 1])
+            after = (lambda e: key(e) < mark) if query.descending else (lambda e: key(e) > mark)
+            rows = filter(after, rows)
+        pick = heapq.nlargest if query.descending else heapq.nsmallest
+        return make_page(query, pick(query.page_size + 1, rows, key=key))
 
     def count(self, query: Query[Any]) -> int:
         """How many entities match the query's filters."""
         self._check_query(query)
-        return sum(1 for e in self._visible() if query.matches(e))
+        return sum(1 for _ in filter(query.predicate(), self._visible()))

@@ -42,7 +42,6 @@ import uuid
 import weakref
 from collections.abc import Iterable, Sequence
 from datetime import timezone
-from types import TracebackType
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 from urllib.parse import quote as url_quote
@@ -55,6 +54,7 @@ from psycopg.pq import TransactionStatus
 
 from leadflow.adapters._common import (
     Clock,
+    Closing,
     LookupsMixin,
     RepositoriesMixin,
     added_event,
@@ -336,7 +336,7 @@ class _Statements:
 # ===================================================================== store
 
 
-class PostgresStore:
+class PostgresStore(Closing):
     """A store in a PostgreSQL database; see the module documentation.
 
     ``conninfo`` is a libpq connection string or ``postgresql://`` URL (without
@@ -577,22 +577,11 @@ class PostgresStore:
         for connection in idle:
             connection.close()
 
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 # ============================================================== unit of work
 
 
-class PostgresUnitOfWork(RepositoriesMixin):
+class PostgresUnitOfWork(RepositoriesMixin, Closing):
     """A unit of work on a :class:`PostgresStore`, holding one connection.
 
     A driver error in the middle of its transaction rolls the transaction back at once
@@ -755,17 +744,6 @@ class PostgresUnitOfWork(RepositoriesMixin):
         if self._connection is not None:
             connection, self._connection = self._connection, None
             self._store._release(connection, self)
-
-    def __enter__(self) -> PostgresUnitOfWork:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # ================================================================ event log

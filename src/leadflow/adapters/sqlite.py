@@ -31,7 +31,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -39,6 +38,7 @@ import attrs
 
 from leadflow.adapters._common import (
     Clock,
+    Closing,
     LookupsMixin,
     RepositoriesMixin,
     added_event,
@@ -147,7 +147,7 @@ def _translate(error: sqlite3.Error, entity: str, operation: str, timeout: float
     return StorageError(entity=entity, operation=operation, reason=message)
 
 
-class SqliteStore:
+class SqliteStore(Closing):
     """A store in a SQLite database file; see the module documentation.
 
     ``path`` is the database file, created if needed; ``None`` makes a private,
@@ -301,19 +301,8 @@ class SqliteStore:
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
 
-    def __enter__(self) -> SqliteStore:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class SqliteUnitOfWork(RepositoriesMixin):
+class SqliteUnitOfWork(RepositoriesMixin, Closing):
     """A unit of work on a :class:`SqliteStore`, holding one connection."""
 
     def __init__(self, store: SqliteStore, actor: str | None) -> None:
@@ -417,17 +406,6 @@ class SqliteUnitOfWork(RepositoriesMixin):
         if self._connection is not None:
             connection, self._connection = self._connection, None
             self._store._release(connection)
-
-    def __enter__(self) -> SqliteUnitOfWork:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SqliteEventLog:
