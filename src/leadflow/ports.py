@@ -491,7 +491,8 @@ class Query(Generic[E]):
         checks = [(self.spec.field(c.field).read, c) for c in self.conditions]
 
         def matches(entity: E) -> bool:
-            for read, condition in checks:
+            # A loop, not all() over a generator: this runs once per stored entity.
+            for read, condition in checks:  # noqa: SIM110
                 if not _holds(condition, read(entity)):
                     return False
             return True

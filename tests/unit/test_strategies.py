@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
-from leadflow import Account, Campaign, Lead, Money, Opportunity
+from leadflow import Account, Campaign, Lead, Money, Opportunity, from_json, to_json
 from leadflow.testing import strategies as lfst
 
 T = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -81,3 +81,31 @@ def test_unknown_fields_are_refused_by_name(factory) -> None:  # type: ignore[no
 @given(lfst.accounts())
 def test_accounts_never_parent_themselves(account: Account) -> None:
     assert account.parent_id != account.id
+
+
+@settings(max_examples=1000)
+@given(
+    st.one_of(
+        lfst.phone_numbers(),
+        lfst.email_addresses(),
+        lfst.postal_addresses(),
+        lfst.touchpoints(),
+        lfst.money(),
+        lfst.line_items(),
+        lfst.bants(),
+        lfst.consents(),
+    )
+)
+def test_value_strategies_produce_values_that_survive_json(value: object) -> None:
+    # An invalid value would already have raised while generating; a valid one reads back.
+    assert from_json(type(value), to_json(value)) == value
+
+
+@settings(max_examples=400)
+@given(st.data())
+def test_phone_numbers_stay_valid_at_their_longest(data: st.DataObject) -> None:
+    # Steer generation toward the most digits: a strategy that can exceed what
+    # PhoneNumber allows fails while generating.
+    phone = data.draw(lfst.phone_numbers())
+    target(float(len(phone.digits)), label="digits")
+    assert 3 <= len(phone.digits) <= 17

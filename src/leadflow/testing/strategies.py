@@ -183,7 +183,9 @@ def email_addresses() -> Strategy[EmailAddress]:
 
 def phone_numbers() -> Strategy[PhoneNumber]:
     """Phone numbers as people write them: groups of digits, separators, extensions."""
-    groups = st.lists(st.text(string.digits, min_size=2, max_size=4), min_size=2, max_size=4)
+    # At most 4 groups of 3 digits: 12, plus 2 for a "00" prefix, stays within the 17
+    # digits a PhoneNumber allows (E.164's 15 and an international prefix).
+    groups = st.lists(st.text(string.digits, min_size=2, max_size=3), min_size=2, max_size=4)
     prefix = st.sampled_from(["", "+", "+1 ", "00", "("])
     separator = st.sampled_from([" ", "-", ".", ""])
     extension = st.sampled_from(["", " ext. 12", " x7", " #305"])
