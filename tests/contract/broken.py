@@ -10,15 +10,11 @@ from typing import Any
 import attrs
 
 from leadflow.adapters.memory import MemoryRepository, MemoryStore, MemoryUnitOfWork
-from leadflow.ports import ENTITIES, Page, Query
+from leadflow.ports import Page, Query
 
 
 class _BrokenUnitOfWork(MemoryUnitOfWork):
     repository_class: type[MemoryRepository] = MemoryRepository
-
-    def __init__(self, store: MemoryStore, actor: str | None) -> None:
-        super().__init__(store, actor)
-        self._repositories = {spec.name: self.repository_class(self, spec) for spec in ENTITIES}
 
 
 def _store(uow_class: type[MemoryUnitOfWork], apply: Any = None) -> type[MemoryStore]:

@@ -12,7 +12,7 @@ import attrs
 
 from leadflow.errors import ConcurrencyConflict, NotFound, ValidationError
 from leadflow.events import EntityAdded, EntityRemoved, EntityUpdated, Event, changes
-from leadflow.ports import EntitySpec, Page, Query, encode_cursor
+from leadflow.ports import EntitySpec, Page, Query, encode_cursor, entity_spec
 from leadflow.values import EmailAddress
 
 #: The clock adapters use for ``recorded_at``; storage may read the time, the core may not.
@@ -133,10 +133,33 @@ class Closing:
 
 
 class RepositoriesMixin:
-    """A unit of work's repository properties, written once: each asks ``_repository``."""
+    """What every unit of work of ours shares: its actor, event log and repositories.
 
-    def _repository(self, kind: str) -> Any:  # pragma: no cover - provided by the adapter
-        raise NotImplementedError
+    A unit of work sets ``_actor``, ``_log`` and an empty ``_repositories`` dict, and names
+    its repository class in ``repository_class``; repositories are made on first use.
+    """
+
+    repository_class: Any
+    _actor: str | None
+    _log: Any
+    _repositories: dict[str, Any]
+
+    @property
+    def actor(self) -> str | None:
+        """Who the changes are made for."""
+        return self._actor
+
+    @property
+    def events(self) -> Any:
+        """The event log, as committed so far."""
+        return self._log
+
+    def _repository(self, kind: str) -> Any:
+        repository = self._repositories.get(kind)
+        if repository is None:
+            repository = type(self).repository_class(self, entity_spec(kind))
+            self._repositories[kind] = repository
+        return repository
 
     @property
     def leads(self) -> Any:

@@ -156,22 +156,6 @@ class MemoryUnitOfWork(RepositoriesMixin, Closing):
         self._repositories: dict[str, MemoryRepository] = {}
         self._log = MemoryEventLog(store)
 
-    @property
-    def actor(self) -> str | None:
-        """Who the changes are made for."""
-        return self._actor
-
-    @property
-    def events(self) -> MemoryEventLog:
-        """The event log, as committed so far."""
-        return self._log
-
-    def _repository(self, kind: str) -> MemoryRepository:
-        repository = self._repositories.get(kind)
-        if repository is None:
-            repository = self._repositories[kind] = MemoryRepository(self, entity_spec(kind))
-        return repository
-
     def record(self, *events: Event) -> None:
         """Add events to append to the log at commit."""
         self._events.extend(events)
@@ -336,3 +320,6 @@ class MemoryRepository(LookupsMixin):
         """How many entities match the query's filters."""
         self._check_query(query)
         return sum(1 for _ in filter(query.predicate(), self._visible()))
+
+
+MemoryUnitOfWork.repository_class = MemoryRepository

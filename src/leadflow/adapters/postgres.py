@@ -78,7 +78,6 @@ from leadflow.ports import (
     IndexedField,
     Page,
     Query,
-    entity_spec,
 )
 from leadflow.serialization import dumps, from_dict, loads, to_dict
 
@@ -602,22 +601,6 @@ class PostgresUnitOfWork(RepositoriesMixin, Closing):
 
     # ------------------------------------------------------------- repositories
 
-    @property
-    def actor(self) -> str | None:
-        """Who the changes are made for."""
-        return self._actor
-
-    @property
-    def events(self) -> PostgresEventLog:
-        """The event log, as committed so far."""
-        return self._log
-
-    def _repository(self, kind: str) -> PostgresRepository:
-        repository = self._repositories.get(kind)
-        if repository is None:
-            repository = self._repositories[kind] = PostgresRepository(self, entity_spec(kind))
-        return repository
-
     # --------------------------------------------------------------- statements
 
     @property
@@ -961,3 +944,6 @@ class PostgresRepository(LookupsMixin):
             operation="count",
         ).fetchone()
         return int(row[0]) if row else 0
+
+
+PostgresUnitOfWork.repository_class = PostgresRepository

@@ -62,7 +62,6 @@ from leadflow.ports import (
     IndexedField,
     Page,
     Query,
-    entity_spec,
 )
 from leadflow.serialization import dumps, from_dict, loads, to_dict
 
@@ -315,22 +314,6 @@ class SqliteUnitOfWork(RepositoriesMixin, Closing):
         self._log = SqliteEventLog(self)
 
     # ------------------------------------------------------------- repositories
-
-    @property
-    def actor(self) -> str | None:
-        """Who the changes are made for."""
-        return self._actor
-
-    @property
-    def events(self) -> SqliteEventLog:
-        """The event log, as committed so far."""
-        return self._log
-
-    def _repository(self, kind: str) -> SqliteRepository:
-        repository = self._repositories.get(kind)
-        if repository is None:
-            repository = self._repositories[kind] = SqliteRepository(self, entity_spec(kind))
-        return repository
 
     # --------------------------------------------------------------- statements
 
@@ -632,3 +615,6 @@ class SqliteRepository(LookupsMixin):
             operation="count",
         ).fetchone()
         return int(row[0])
+
+
+SqliteUnitOfWork.repository_class = SqliteRepository
