@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from leadflow._fields import EMPTY_MAP, FrozenMap, aware, non_blank, to_frozen_map, to_utc
+from leadflow.values import AccountId, ContactId, LeadId, OpportunityId
 
 __all__ = [
     "EVENT_TYPES",
@@ -30,7 +31,9 @@ __all__ = [
     "EntityUpdated",
     "Event",
     "FieldChange",
+    "LeadConverted",
     "RecordedEvent",
+    "StateChanged",
     "changes",
     "event_type_name",
 ]
@@ -88,11 +91,66 @@ class EntityRemoved:
     document: Mapping[str, Any] = attrs.field(default=EMPTY_MAP, converter=_document)
 
 
-#: Any event leadflow stores.  Later releases add lifecycle events to this union.
-Event = EntityAdded | EntityUpdated | EntityRemoved
+@attrs.frozen(kw_only=True)
+class StateChanged:
+    """An entity moved from one state to another by an action of a rule table.
+
+    ``machine`` names the rule table (``"lead"``, ``"marketing"``, a pipeline's name)
+    and ``field`` the entity's field that holds the state (``"status"``,
+    ``"marketing_stage"``, ``"stage"``).  Replaying a machine's events for one entity,
+    in order, gives its current state (:meth:`~leadflow.lifecycle.RuleTable.replay`).
+    """
+
+    entity: str = attrs.field(validator=non_blank)
+    entity_id: uuid.UUID
+    machine: str
+    field: str
+    action: str
+    from_state: str
+    to_state: str
+    #: When the action was taken (the caller's clock, not the store's).
+    at: datetime = attrs.field(validator=aware)
+    #: Who took the action.
+    actor: str | None = None
+    #: Why, in the actor's words or from a configured list (a disqualification reason).
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LeadConverted:
+    """A lead became an account, a contact and optionally an opportunity.
+
+    ``created`` lists the kinds of record the conversion created (``"account"``,
+    ``"contact"``, ``"opportunity"``); the others named were matched to existing
+    records.
+    """
+
+    entity: str = "lead"
+    entity_id: uuid.UUID
+    account_id: AccountId
+    contact_id: ContactId
+    opportunity_id: OpportunityId | None = None
+    created: tuple[str, ...] = ()
+    at: datetime = attrs.field(validator=aware)
+    actor: str | None = None
+
+    @property
+    def lead_id(self) -> LeadId:
+        """The converted lead's id."""
+        return LeadId(value=self.entity_id)
+
+
+#: Any event leadflow stores: the storage change events and the domain events.
+Event = EntityAdded | EntityUpdated | EntityRemoved | StateChanged | LeadConverted
 
 #: The event classes, in the order of their ``"type"`` names' documentation.
-EVENT_TYPES: tuple[type[Any], ...] = (EntityAdded, EntityUpdated, EntityRemoved)
+EVENT_TYPES: tuple[type[Any], ...] = (
+    EntityAdded,
+    EntityUpdated,
+    EntityRemoved,
+    StateChanged,
+    LeadConverted,
+)
 
 
 def event_type_name(cls: type[Any]) -> str:

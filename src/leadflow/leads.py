@@ -20,13 +20,17 @@ from leadflow._fields import (
     to_frozenset,
     to_tuple,
     to_utc,
+    to_utc_optional,
 )
 from leadflow.values import (
     BANT,
+    AccountId,
     CampaignId,
     Consent,
+    ContactId,
     EmailAddress,
     LeadId,
+    OpportunityId,
     PhoneNumber,
     Touchpoint,
 )
@@ -93,8 +97,10 @@ class Lead:
     #: Every touch, in the order they were recorded.
     touches: tuple[Touchpoint, ...] = attrs.field(default=(), converter=to_tuple)
 
-    #: State in the lead lifecycle.
+    #: State in the lead lifecycle (:data:`~leadflow.lifecycle.LEAD_LIFECYCLE` by default).
     status: str = attrs.field(default="new", validator=non_blank)
+    #: Stage in the marketing funnel (:data:`~leadflow.lifecycle.MARKETING_STAGES`).
+    marketing_stage: str = attrs.field(default="lead", validator=non_blank)
     #: Who works the lead: a user reference from your application.
     owner: str | None = attrs.field(default=None, validator=non_blank)
     bant: BANT = attrs.field(factory=BANT)
@@ -102,6 +108,17 @@ class Lead:
     score: LeadScore | None = None
     disqualification_reason: str | None = attrs.field(default=None, validator=non_blank)
     consent: Consent = attrs.field(factory=Consent)
+
+    #: When the lead was converted (see :func:`leadflow.services.convert_lead`).
+    converted_at: datetime | None = attrs.field(
+        default=None, converter=to_utc_optional, validator=aware
+    )
+    #: The account the lead was converted into.
+    converted_account_id: AccountId | None = None
+    #: The contact the lead was converted into.
+    converted_contact_id: ContactId | None = None
+    #: The opportunity created when the lead was converted, if one was.
+    converted_opportunity_id: OpportunityId | None = None
 
     #: The lead's id in the system it came from, for idempotent imports.
     external_id: str | None = attrs.field(default=None, validator=non_blank)

@@ -19,8 +19,10 @@ from leadflow._fields import (
     json_scalars,
     non_blank,
     non_negative,
+    not_before,
     to_tuple,
     to_utc,
+    to_utc_optional,
 )
 from leadflow.values import (
     AccountId,
@@ -34,7 +36,7 @@ from leadflow.values import (
     StrEnum,
 )
 
-__all__ = ["ContactRole", "ForecastCategory", "LineItem", "Opportunity"]
+__all__ = ["ContactRole", "ForecastCategory", "LineItem", "Opportunity", "StageVisit"]
 
 
 class ForecastCategory(StrEnum):
@@ -76,6 +78,17 @@ class ContactRole:
 
     contact_id: ContactId
     role: str = attrs.field(validator=non_blank)
+
+
+@attrs.frozen(kw_only=True)
+class StageVisit:
+    """A stretch of time an opportunity spent in one stage; ``left_at`` is ``None`` while there."""
+
+    stage: str = attrs.field(validator=non_blank)
+    entered_at: datetime = attrs.field(converter=to_utc, validator=aware)
+    left_at: datetime | None = attrs.field(
+        default=None, converter=to_utc_optional, validator=[aware, not_before("entered_at")]
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -123,6 +136,8 @@ class Opportunity:
     pipeline: str = attrs.field(default="default", validator=non_blank)
     #: The deal's stage in its pipeline.
     stage: str = attrs.field(validator=non_blank)
+    #: Every stage the deal has been in, oldest first; the last is the current one.
+    stage_history: tuple[StageVisit, ...] = attrs.field(default=(), converter=to_tuple)
     amount: Money | None = attrs.field(default=None, validator=non_negative)
     expected_close_date: date | None = None
     #: Win probability set for this deal, overriding the stage's default.
@@ -138,6 +153,8 @@ class Opportunity:
     campaign_id: CampaignId | None = None
     #: Why the deal was won or lost.
     close_reason: str | None = attrs.field(default=None, validator=non_blank)
+    #: The competitor the deal was lost to, if known.
+    lost_to: str | None = attrs.field(default=None, validator=non_blank)
     #: Who owns the deal: a user reference from your application.
     owner: str | None = attrs.field(default=None, validator=non_blank)
 

@@ -52,6 +52,7 @@ from leadflow.values import (
     OpportunityId,
     ProductId,
     StrEnum,
+    company_key,
     website_domain,
 )
 
@@ -222,6 +223,12 @@ ENTITIES: tuple[EntitySpec, ...] = (
                 kind="text",
                 read=_attr("website_domain"),
                 normalize=website_domain,
+            ),
+            IndexedField(
+                name="name_key",
+                kind="text",
+                read=lambda account: company_key(account.name),
+                normalize=company_key,
             ),
             _ref("parent_id"),
         ),

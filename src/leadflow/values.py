@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -46,6 +47,7 @@ __all__ = [
     "ProductId",
     "StrEnum",
     "Touchpoint",
+    "company_key",
     "currency_minor_units",
     "website_domain",
 ]
@@ -628,6 +630,63 @@ def website_domain(text: str) -> str:
             ROOT, text, f"is not a website: it {problem}", subject="website"
         )
     return host
+
+
+_LEGAL_FORMS = frozenset(
+    [
+        "ab",
+        "ag",
+        "as",
+        "bv",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "gmbh",
+        "inc",
+        "incorporated",
+        "kg",
+        "kk",
+        "limited",
+        "llc",
+        "llp",
+        "ltd",
+        "nv",
+        "oy",
+        "plc",
+        "pty",
+        "sa",
+        "sarl",
+        "sas",
+        "spa",
+        "srl",
+    ]
+)
+
+
+def company_key(name: str) -> str:
+    """A company name reduced for matching: ``"ACME, Inc."`` and ``"Acme"`` give ``"acme"``.
+
+    Folds case and accents, reads ``&`` as ``and``, drops punctuation, a leading
+    ``the`` and trailing legal forms (Inc, Ltd, GmbH, S.A., ...).  A name made only
+    of such words keeps them, and one with no letters or digits is kept as written
+    (case folded), so the key is never empty for a non-blank name.
+    """
+    if not isinstance(name, str):
+        raise ValidationError.single(ROOT, name, "is not a string", subject="company name")
+    text = unicodedata.normalize("NFKD", name.casefold().replace("&", " and "))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Dots join initials ("S.A." is "sa"); other punctuation separates words.
+    text = text.replace(".", "")
+    words = "".join(c if c.isalnum() else " " for c in text).split()
+    if not words:  # nothing but punctuation: match it as written
+        return " ".join(name.casefold().split())
+    kept = list(words)
+    if len(kept) > 1 and kept[0] == "the":
+        kept.pop(0)
+    while len(kept) > 1 and kept[-1] in _LEGAL_FORMS:
+        kept.pop()
+    return " ".join(kept)
 
 
 # ==================================================================== touchpoints

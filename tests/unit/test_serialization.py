@@ -73,6 +73,7 @@ class TestDocuments:
             "created_at": "2026-03-02T09:30:00+00:00",
             "updated_at": "2026-03-02T09:30:00+00:00",
             "status": "new",
+            "marketing_stage": "lead",
             "bant": {
                 "authority": {"value": "influencer", "assessed_at": "2026-03-02T09:30:00+00:00"}
             },

@@ -19,7 +19,7 @@ An unknown field name raises :class:`TypeError` listing the fields.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -33,7 +33,13 @@ from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.campaigns import Campaign, CampaignStatus
 from leadflow.contacts import Contact
 from leadflow.leads import Lead, LeadScore
-from leadflow.opportunities import ContactRole, ForecastCategory, LineItem, Opportunity
+from leadflow.opportunities import (
+    ContactRole,
+    ForecastCategory,
+    LineItem,
+    Opportunity,
+    StageVisit,
+)
 from leadflow.products import Product
 from leadflow.values import (
     BANT,
@@ -82,6 +88,7 @@ __all__ = [
     "postal_addresses",
     "probabilities",
     "products",
+    "stage_histories",
     "texts",
     "touchpoints",
 ]
@@ -413,8 +420,34 @@ def leads(**fields: Any) -> Strategy[Lead]:
         "score": _optional(lead_scores()),
         "disqualification_reason": _optional(words),
         "consent": consents(),
+        "marketing_stage": st.sampled_from(["lead", "mql", "sql", "opportunity", "customer"]),
+        "converted_at": _optional(aware_datetimes()),
+        "converted_account_id": _optional(entity_ids(AccountId)),
+        "converted_contact_id": _optional(entity_ids(ContactId)),
+        "converted_opportunity_id": _optional(entity_ids(OpportunityId)),
     }
     return _entities(Lead, LeadId, defaults, fields, "leads")
+
+
+@st.composite
+def stage_histories(
+    draw: Callable[[Strategy[Any]], Any],
+    *,
+    stages: Sequence[str] = ("prospecting", "qualification", "proposal", "closed_won"),
+    max_size: int = 4,
+) -> tuple[StageVisit, ...]:
+    """Stage histories: visits in time order, each left when the next is entered."""
+    names = draw(st.lists(st.sampled_from(list(stages)), max_size=max_size))
+    moments = sorted(draw(st.lists(aware_datetimes(), min_size=len(names), max_size=len(names))))
+    visits = [
+        StageVisit(
+            stage=name,
+            entered_at=moment,
+            left_at=moments[i + 1] if i + 1 < len(names) else None,
+        )
+        for i, (name, moment) in enumerate(zip(names, moments, strict=True))
+    ]
+    return tuple(visits)
 
 
 def accounts(**fields: Any) -> Strategy[Account]:
@@ -488,6 +521,8 @@ def opportunities(
         "source_lead_id": _optional(entity_ids(LeadId)),
         "campaign_id": _optional(entity_ids(CampaignId)),
         "close_reason": _optional(texts(max_size=30)),
+        "lost_to": _optional(texts(max_size=15)),
+        "stage_history": stage_histories(),
         "owner": _optional(_OWNERS),
     }
     return _entities_agreeing(

@@ -1,0 +1,516 @@
+"""Use cases over a unit of work: load, call the pure core, save, record, commit.
+
+Each service is one unit of work: it commits what it did, and on any error it rolls
+back every uncommitted change of the unit of work and re-raises, so storage holds
+all of it or none of it.  Give each service a fresh unit of work, or one with
+nothing pending::
+
+    with store.unit_of_work(actor="ana") as uow:
+        result = convert_lead(uow, lead_id, at=now, actor="ana")
+
+Times are the caller's: every service takes ``at``.  ``actor`` is recorded on the
+domain events (the unit of work's actor is recorded with every event, too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from leadflow._fields import to_utc
+from leadflow.accounts import Account
+from leadflow.activities import Activity
+from leadflow.contacts import Contact
+from leadflow.conversion import (
+    AccountMatch,
+    ContactMatch,
+    ConversionResult,
+    account_from_lead,
+    contact_from_lead,
+    contact_roles_from_lead,
+    match_domain,
+    merge_into_account,
+    merge_into_contact,
+)
+from leadflow.errors import InvalidTransition
+from leadflow.events import Event, LeadConverted, StateChanged
+from leadflow.leads import Lead
+from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, apply_lead_action
+from leadflow.opportunities import Opportunity
+from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
+from leadflow.ports import Query, UnitOfWork
+from leadflow.values import AccountId, ContactId, LeadId, Money, OpportunityId
+
+__all__ = [
+    "advance_marketing_stage",
+    "close_opportunity",
+    "convert_lead",
+    "disqualify_lead",
+    "move_opportunity",
+    "qualify_lead",
+    "reopen_opportunity",
+    "reset_marketing_stage",
+    "transition_lead",
+]
+
+T = TypeVar("T")
+Pipelines = Pipeline | Iterable[Pipeline]
+
+
+def _one_unit(uow: UnitOfWork, work: Callable[[], T]) -> T:
+    """Run ``work`` and commit; on any error roll back and re-raise."""
+    try:
+        result = work()
+        uow.commit()
+    except BaseException:
+        uow.rollback()
+        raise
+    return result
+
+
+# ======================================================================== leads
+
+
+def transition_lead(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    action: str,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    reason: str | None = None,
+    lifecycle: RuleTable = LEAD_LIFECYCLE,
+) -> Lead:
+    """Apply a lifecycle action (``"work"``, ``"nurture"``, ``"recycle"``, ...) to a stored lead."""
+
+    def work() -> Lead:
+        lead, events = apply_lead_action(
+            uow.leads.get(lead_id), action, at=at, actor=actor, reason=reason, table=lifecycle
+        )
+        stored = uow.leads.update(lead)
+        uow.record(*events)
+        return stored
+
+    return _one_unit(uow, work)
+
+
+def qualify_lead(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    reason: str | None = None,
+    lifecycle: RuleTable = LEAD_LIFECYCLE,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> Lead:
+    """Qualify a lead (its guards decide) and advance its marketing stage to ``sql``.
+
+    The marketing stage moves only forward: a lead already past ``sql`` stays where
+    it is.  Raises :class:`~leadflow.errors.InvalidTransition` with every guard's
+    reason when the lead does not qualify.
+    """
+
+    def work() -> Lead:
+        lead, events = apply_lead_action(
+            uow.leads.get(lead_id), "qualify", at=at, actor=actor, reason=reason, table=lifecycle
+        )
+        lead, more = _advance_if_behind(lead, "sql", marketing, at=at, actor=actor)
+        stored = uow.leads.update(lead)
+        uow.record(*events, *more)
+        return stored
+
+    return _one_unit(uow, work)
+
+
+def disqualify_lead(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    *,
+    reason: str,
+    at: datetime,
+    actor: str | None = None,
+    lifecycle: RuleTable = LEAD_LIFECYCLE,
+) -> Lead:
+    """Disqualify a lead for ``reason`` (one of the lifecycle's reasons)."""
+    return transition_lead(
+        uow, lead_id, "disqualify", at=at, actor=actor, reason=reason, lifecycle=lifecycle
+    )
+
+
+def advance_marketing_stage(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    stage: str,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    reason: str | None = None,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> Lead:
+    """Move a lead's marketing stage forward to ``stage`` (``"mql"``, ...).
+
+    Raises :class:`~leadflow.errors.InvalidTransition` when ``stage`` is not ahead
+    of the lead's stage.
+    """
+
+    def work() -> Lead:
+        lead, events = marketing.apply(
+            uow.leads.get(lead_id), f"advance:{stage}", at=at, actor=actor, reason=reason
+        )
+        stored = uow.leads.update(lead)
+        uow.record(*events)
+        return stored
+
+    return _one_unit(uow, work)
+
+
+def reset_marketing_stage(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    *,
+    at: datetime,
+    reason: str | None = None,
+    actor: str | None = None,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> Lead:
+    """Put a lead's marketing stage back to the first (``"lead"``), explicitly."""
+
+    def work() -> Lead:
+        lead, events = marketing.apply(
+            uow.leads.get(lead_id), "reset", at=at, actor=actor, reason=reason
+        )
+        stored = uow.leads.update(lead)
+        uow.record(*events)
+        return stored
+
+    return _one_unit(uow, work)
+
+
+def _advance_if_behind(
+    lead: Lead, stage: str, marketing: RuleTable, *, at: datetime, actor: str | None
+) -> tuple[Lead, list[StateChanged]]:
+    """Advance the marketing stage to ``stage`` when the table allows it from here."""
+    if marketing.transition(lead.marketing_stage, f"advance:{stage}") is None:
+        return lead, []
+    return marketing.apply(lead, f"advance:{stage}", at=at, actor=actor)
+
+
+# =================================================================== conversion
+
+
+def convert_lead(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    account_id: AccountId | None = None,
+    contact_id: ContactId | None = None,
+    create_opportunity: bool = True,
+    opportunity_name: str | None = None,
+    owner: str | None = None,
+    pipeline: Pipeline = DEFAULT_PIPELINE,
+    lifecycle: RuleTable = LEAD_LIFECYCLE,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> ConversionResult:
+    """Convert a qualified lead into an account, a contact and (optionally) an opportunity.
+
+    In one unit of work:
+
+    1. the contact is the one given (``contact_id``), else the oldest contact with
+       the lead's e-mail address, else a new one;
+    2. the account is the one given (``account_id``), else the matched contact's
+       account, else the oldest account with the lead's web domain (its website,
+       or a company e-mail domain), else the oldest with the same company name
+       (compared by :func:`~leadflow.values.company_key`), else a new one;
+    3. matched records only have their blanks filled, the lead's touches added and
+       newer consent taken (:mod:`leadflow.conversion`);
+    4. with ``create_opportunity``, a deal opens in ``pipeline``'s first stage with
+       the BANT budget as its amount and the BANT timeline as its close date when
+       known, the lead's campaign, and the first stage's playbook activities;
+    5. the lead's activities are linked to the contact and account too;
+    6. the lead moves to ``converted`` (its lifecycle's ``convert`` action decides),
+       its marketing stage advances to ``opportunity`` (or ``sql``), and it keeps
+       links to what it became.
+
+    Converting a lead that was converted before raises
+    :class:`~leadflow.errors.InvalidTransition` naming the existing links.
+    """
+    at = to_utc(at)
+
+    def work() -> ConversionResult:
+        lead = uow.leads.get(lead_id)
+        _refuse_second_conversion(lead, lifecycle)
+        converted, events = apply_lead_action(lead, "convert", at=at, actor=actor, table=lifecycle)
+        contact, contact_match = _find_contact(uow, lead, contact_id)
+        account, account_match = _find_account(uow, lead, account_id, contact)
+        if account is None:
+            account = uow.accounts.add(account_from_lead(lead, at=at, owner=owner))
+        else:
+            merged = merge_into_account(account, lead, at=at)
+            account = account if merged is account else uow.accounts.update(merged)
+        if contact is None:
+            contact = uow.contacts.add(contact_from_lead(lead, account=account, at=at, owner=owner))
+        else:
+            merged_contact = merge_into_contact(contact, lead, account=account, at=at)
+            if merged_contact is not contact:
+                contact = uow.contacts.update(merged_contact)
+        opportunity: Opportunity | None = None
+        playbook: tuple[Activity, ...] = ()
+        if create_opportunity:
+            opened = _open_opportunity(
+                lead, account, contact, pipeline, at=at, name=opportunity_name, owner=owner
+            )
+            opportunity = uow.opportunities.add(opened.opportunity)
+            playbook = opened.activities
+            if playbook:
+                uow.activities.add_many(playbook)
+        relinked = _relink_activities(uow, lead, account, contact, at=at)
+        stage = "opportunity" if opportunity is not None else "sql"
+        converted, more = _advance_if_behind(converted, stage, marketing, at=at, actor=actor)
+        converted = attrs.evolve(
+            converted,
+            converted_at=at,
+            converted_account_id=account.id,
+            converted_contact_id=contact.id,
+            converted_opportunity_id=None if opportunity is None else opportunity.id,
+        )
+        converted = uow.leads.update(converted)
+        made = (
+            ("account",) * (account_match == "created")
+            + ("contact",) * (contact_match == "created")
+            + ("opportunity",) * (opportunity is not None)
+        )
+        recorded: tuple[Event, ...] = (
+            *events,
+            *more,
+            LeadConverted(
+                entity_id=lead.id.value,
+                account_id=account.id,
+                contact_id=contact.id,
+                opportunity_id=None if opportunity is None else opportunity.id,
+                created=made,
+                at=at,
+                actor=actor,
+            ),
+        )
+        uow.record(*recorded)
+        return ConversionResult(
+            lead=converted,
+            account=account,
+            contact=contact,
+            opportunity=opportunity,
+            account_match=account_match,
+            contact_match=contact_match,
+            relinked_activities=relinked,
+            playbook_activities=playbook,
+            events=recorded,
+        )
+
+    return _one_unit(uow, work)
+
+
+def _refuse_second_conversion(lead: Lead, lifecycle: RuleTable) -> None:
+    if lead.converted_account_id is None and lead.converted_contact_id is None:
+        return
+    links = [f"account {lead.converted_account_id}", f"contact {lead.converted_contact_id}"]
+    if lead.converted_opportunity_id is not None:
+        links.append(f"opportunity {lead.converted_opportunity_id}")
+    raise InvalidTransition(
+        entity="lead",
+        entity_id=lead.id.value,
+        state=lead.status,
+        action="convert",
+        allowed=lifecycle.actions(lead.status) if lead.status in lifecycle.state_names else (),
+        reason="it was already converted into " + ", ".join(links),
+    )
+
+
+def _oldest(found: Iterable[T]) -> T | None:
+    ordered = sorted(found, key=lambda e: (e.created_at, e.id.value))  # type: ignore[attr-defined]
+    return ordered[0] if ordered else None
+
+
+def _find_contact(
+    uow: UnitOfWork, lead: Lead, contact_id: ContactId | None
+) -> tuple[Contact | None, ContactMatch]:
+    if contact_id is not None:
+        return uow.contacts.get(contact_id), "explicit"
+    if lead.email is not None:
+        found = _oldest(uow.contacts.by_email(lead.email))
+        if found is not None:
+            return found, "email"
+    return None, "created"
+
+
+def _find_account(
+    uow: UnitOfWork, lead: Lead, account_id: AccountId | None, contact: Contact | None
+) -> tuple[Account | None, AccountMatch]:
+    if account_id is not None:
+        return uow.accounts.get(account_id), "explicit"
+    if contact is not None and contact.account_id is not None:
+        return uow.accounts.get(contact.account_id), "contact"
+    domain = match_domain(lead)
+    if domain is not None:
+        found = _oldest(uow.accounts.by_website_domain(domain))
+        if found is not None:
+            return found, "website_domain"
+    if lead.company and lead.company.strip():
+        found = _oldest(uow.accounts.stream(Query(Account).where(name_key=lead.company)))
+        if found is not None:
+            return found, "company_name"
+    return None, "created"
+
+
+def _open_opportunity(
+    lead: Lead,
+    account: Account,
+    contact: Contact,
+    pipeline: Pipeline,
+    *,
+    at: datetime,
+    name: str | None,
+    owner: str | None,
+) -> StageChange:
+    budget = lead.bant.budget
+    timeline = lead.bant.timeline
+    return pipeline.open(
+        name=name or f"{account.name}: new business",
+        at=at,
+        account_id=account.id,
+        primary_contact_id=contact.id,
+        contact_roles=contact_roles_from_lead(lead, contact),
+        amount=None if budget is None else budget.value,
+        expected_close_date=None if timeline is None else timeline.value,
+        source_lead_id=lead.id,
+        campaign_id=lead.campaign_id,
+        owner=owner or lead.owner,
+    )
+
+
+def _relink_activities(
+    uow: UnitOfWork, lead: Lead, account: Account, contact: Contact, *, at: datetime
+) -> int:
+    count = 0
+    for activity in list(uow.activities.stream(Query(Activity).where(lead_id=lead.id))):
+        changes: dict[str, Any] = {}
+        if activity.contact_id is None:
+            changes["contact_id"] = contact.id
+        if activity.account_id is None:
+            changes["account_id"] = account.id
+        if changes:
+            uow.activities.update(
+                attrs.evolve(activity, updated_at=max(at, activity.updated_at), **changes)
+            )
+            count += 1
+    return count
+
+
+# ================================================================ opportunities
+
+
+def _store_change(uow: UnitOfWork, change: StageChange) -> Opportunity:
+    stored = uow.opportunities.update(change.opportunity)
+    if change.activities:
+        uow.activities.add_many(change.activities)
+    uow.record(*change.events)
+    return stored
+
+
+def _pipeline_of(
+    uow: UnitOfWork, opportunity_id: OpportunityId, pipelines: Pipelines
+) -> tuple[Opportunity, Pipeline]:
+    opportunity = uow.opportunities.get(opportunity_id)
+    return opportunity, find_pipeline(pipelines, opportunity.pipeline)
+
+
+def move_opportunity(
+    uow: UnitOfWork,
+    opportunity_id: OpportunityId,
+    stage: str,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    reason: str | None = None,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
+) -> StageChange:
+    """Move a deal to another open stage of its pipeline and run that stage's playbook.
+
+    ``pipelines`` holds the organisation's pipelines (one, or several); the deal's
+    ``pipeline`` field picks its own.
+    """
+
+    def work() -> StageChange:
+        opportunity, pipeline = _pipeline_of(uow, opportunity_id, pipelines)
+        change = pipeline.move(opportunity, stage, at=at, actor=actor, reason=reason)
+        return attrs.evolve(change, opportunity=_store_change(uow, change))
+
+    return _one_unit(uow, work)
+
+
+def close_opportunity(
+    uow: UnitOfWork,
+    opportunity_id: OpportunityId,
+    *,
+    won: bool,
+    at: datetime,
+    actor: str | None = None,
+    reason: str | None = None,
+    amount: Money | None = None,
+    close_date: date | None = None,
+    competitor: str | None = None,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> StageChange:
+    """Close a deal won (amount and close date required) or lost (reason required).
+
+    A won deal advances the marketing stage of the lead it came from to
+    ``customer`` when that lead is stored and behind.
+    """
+
+    def work() -> StageChange:
+        opportunity, pipeline = _pipeline_of(uow, opportunity_id, pipelines)
+        if won:
+            change = pipeline.close_won(
+                opportunity, at=at, actor=actor, amount=amount, close_date=close_date, reason=reason
+            )
+        else:
+            change = pipeline.close_lost(
+                opportunity, at=at, actor=actor, reason=reason, competitor=competitor
+            )
+        stored = _store_change(uow, change)
+        if won and opportunity.source_lead_id is not None:
+            leads = uow.leads.get_many([opportunity.source_lead_id])
+            lead = leads.get(opportunity.source_lead_id)
+            if lead is not None:
+                moved, events = _advance_if_behind(lead, "customer", marketing, at=at, actor=actor)
+                if events:
+                    uow.leads.update(moved)
+                    uow.record(*events)
+        return attrs.evolve(change, opportunity=stored)
+
+    return _one_unit(uow, work)
+
+
+def reopen_opportunity(
+    uow: UnitOfWork,
+    opportunity_id: OpportunityId,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    stage: str | None = None,
+    reason: str | None = None,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
+) -> StageChange:
+    """Reopen a closed deal in ``stage``, by default the open stage it was closed from."""
+
+    def work() -> StageChange:
+        opportunity, pipeline = _pipeline_of(uow, opportunity_id, pipelines)
+        change = pipeline.reopen(opportunity, at=at, actor=actor, stage=stage, reason=reason)
+        return attrs.evolve(change, opportunity=_store_change(uow, change))
+
+    return _one_unit(uow, work)
