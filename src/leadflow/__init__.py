@@ -25,7 +25,9 @@ from leadflow.errors import (
     ValidationError,
 )
 from leadflow.leads import Lead, LeadScore
-from leadflow.opportunities import ContactRole, ForecastCategory, LineItem, Opportunity
+from leadflow.lifecycle import RuleTable
+from leadflow.opportunities import ContactRole, ForecastCategory, LineItem, Opportunity, StageVisit
+from leadflow.pipelines import Pipeline
 from leadflow.ports import Query
 from leadflow.products import Product
 from leadflow.serialization import from_dict, from_json, to_dict, to_json
@@ -50,6 +52,7 @@ from leadflow.values import (
     Probability,
     ProductId,
     Touchpoint,
+    company_key,
     website_domain,
 )
 
@@ -96,16 +99,20 @@ __all__ = [
     "Opportunity",
     "OpportunityId",
     "PhoneNumber",
+    "Pipeline",
     "PostalAddress",
     "Probability",
     "Problem",
     "Product",
     "ProductId",
     "Query",
+    "RuleTable",
+    "StageVisit",
     "StorageError",
     "Touchpoint",
     "ValidationError",
     "__version__",
+    "company_key",
     "connect",
     "from_dict",
     "from_json",
