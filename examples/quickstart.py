@@ -1,8 +1,10 @@
-"""Quick start: a few leads, an account and an opportunity, printed as JSON.
+"""Quick start: leads worked, qualified and converted on SQLite, and a deal closed.
 
 Run it with ``python examples/quickstart.py``.  Everything here is plain data: leadflow
-checks each value as it is built, and turns every entity into a JSON document and back
-without losing anything.
+checks each value as it is built, turns every entity into a JSON document and back
+without losing anything, and stores them in SQLite (a temporary file; pass
+``sqlite:///crm.db`` to :func:`leadflow.connect` to keep one).  The lifecycle rules say
+which moves are allowed, and the event log keeps every one of them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta, timezone
 
+import leadflow
 from leadflow import (
     BANT,
     Account,
@@ -18,6 +21,7 @@ from leadflow import (
     Consent,
     ContactId,
     ContactRole,
+    InvalidTransition,
     Lead,
     Money,
     Need,
@@ -27,6 +31,14 @@ from leadflow import (
     ValidationError,
     from_json,
     to_json,
+)
+from leadflow.events import StateChanged
+from leadflow.services import (
+    close_opportunity,
+    convert_lead,
+    move_opportunity,
+    qualify_lead,
+    transition_lead,
 )
 
 # leadflow never reads the clock itself: you say when things happen.
@@ -97,7 +109,46 @@ assert deal.amount is not None
 assert deal.probability is not None
 print(f"weighted amount of {deal.name!r}: {(deal.amount * deal.probability).rounded()}")
 
-# 4. Every entity becomes a JSON document and comes back equal.
+# 4. Store the leads in SQLite, the embedded default, and work them through the lifecycle.
+store = leadflow.connect("sqlite://")
+with store.unit_of_work(actor="sam") as uow:
+    uow.leads.add_many([ada, grace, anonymous])
+    uow.commit()
+
+later = now + timedelta(days=1)
+with store.unit_of_work(actor="sam") as uow:
+    transition_lead(uow, ada.id, "work", at=later, actor="sam")
+    qualify_lead(uow, ada.id, at=later, actor="sam")
+    try:  # Grace has no owner, no consent to e-mail and no BANT yet.
+        qualify_lead(uow, grace.id, at=later, actor="sam")
+    except InvalidTransition as error:
+        print("not qualified:", error.reason)
+
+# 5. Convert Ada: an account, a contact and an opportunity in one unit of work.
+with store.unit_of_work(actor="sam") as uow:
+    result = convert_lead(uow, ada.id, at=later, actor="sam")
+print(f"converted: created {', '.join(result.created)}; matched {result.matched or 'nothing'}")
+assert result.opportunity is not None
+print(f"playbook: {[a.subject for a in result.playbook_activities]}")
+
+# 6. Move the deal through the pipeline and close it.
+with store.unit_of_work(actor="sam") as uow:
+    deal_id = result.opportunity.id
+    for stage in ("qualification", "needs_analysis", "proposal", "negotiation"):
+        move_opportunity(uow, deal_id, stage, at=later, actor="sam")
+    won = close_opportunity(uow, deal_id, won=True, at=later + timedelta(days=30), actor="sam")
+stages = [visit.stage for visit in won.opportunity.stage_history]
+print(f"deal {won.opportunity.stage}: {won.opportunity.amount}; stages {' > '.join(stages)}")
+
+# 7. The event log kept every move, in order.
+with store.unit_of_work() as uow:
+    for recorded in uow.events.read(entity="lead", entity_id=ada.id.value):
+        event = recorded.event
+        if isinstance(event, StateChanged):
+            print(f"  {event.field}: {event.from_state} -> {event.to_state} ({event.action})")
+store.close()
+
+# 8. Every entity becomes a JSON document and comes back equal.
 for entity in (ada, grace, anonymous, account, deal):
     text = to_json(entity)
     assert from_json(type(entity), text) == entity

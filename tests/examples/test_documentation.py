@@ -100,6 +100,10 @@ def test_the_quickstart_example_prints_documents_that_read_back() -> None:
     out = result.stdout
     assert "refused: invalid EmailAddress" in out
     assert "weighted amount of 'Analytical Engines: forecasting rollout': 11550.00 EUR" in out
+    assert "not qualified: the lead has no owner; no way to reach the person" in out
+    assert "converted: created account, contact, opportunity; matched nothing" in out
+    assert "deal closed_won: 40000 EUR; stages prospecting > qualification" in out
+    assert "  marketing_stage: opportunity -> customer (advance:customer)" in out
     sections = re.split(r"^--- (\w+) \S+\n", out, flags=re.M)[1:]
     kinds = sections[0::2]
     assert kinds == ["Lead", "Lead", "Lead", "Account", "Opportunity"]
