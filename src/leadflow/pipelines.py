@@ -18,6 +18,10 @@ settings, with these actions:
 * ``reopen:<stage>``: from a closed stage back to an open one, unless
   ``allow_reopen`` is false.
 
+A deal's own ``probability`` and ``forecast_category`` overrides belong to the stage
+they were set in: every action clears them, so the new stage's defaults apply until
+someone sets them again.
+
 Every action returns the moved opportunity (with its
 :attr:`~leadflow.opportunities.Opportunity.stage_history` extended), the
 :class:`~leadflow.events.StateChanged` event and the playbook's new activities.  The
@@ -27,9 +31,10 @@ functions are pure; :mod:`leadflow.services` stores their results.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -73,16 +78,32 @@ class Outcome(StrEnum):
     LOST = "lost"
 
 
+def _zone(name: str) -> tzinfo:
+    if name == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidConfiguration(
+            key="time_zone", reason="not a known IANA time zone", value=name
+        ) from None
+
+
 @attrs.frozen(kw_only=True)
 class BusinessCalendar:
     """Working days for due dates: weekdays except ``weekend`` days and ``holidays``.
 
     ``weekend`` holds ``date.weekday()`` numbers (Monday is 0); the default is
-    Saturday and Sunday.
+    Saturday and Sunday.  Days are counted on the calendar of ``time_zone`` (an IANA
+    name such as ``"Europe/Berlin"``; UTC by default), so that a deal moved early on a
+    Monday in Berlin counts from Monday, not from Sunday in UTC.
     """
 
     weekend: frozenset[int] = attrs.field(default=frozenset({5, 6}), converter=to_frozenset)
     holidays: frozenset[date] = attrs.field(default=frozenset(), converter=to_frozenset)
+    time_zone: str = "UTC"
+
+    _zone: tzinfo = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.weekend < frozenset(range(7)):
@@ -91,25 +112,28 @@ class BusinessCalendar:
                 reason="must be weekday numbers 0 (Monday) to 6, not all seven",
                 value=sorted(self.weekend),
             )
+        object.__setattr__(self, "_zone", _zone(self.time_zone))
 
     def is_business_day(self, day: date) -> bool:
         """Whether ``day`` is a working day."""
         return day.weekday() not in self.weekend and day not in self.holidays
 
     def add(self, start: datetime, days: int) -> datetime:
-        """``start`` moved forward by ``days`` business days, at the same time of day.
+        """``start`` moved forward by ``days`` business days, at the same local time of day.
 
         Zero days gives ``start`` itself when it is a business day, else the next
-        business day.
+        business day.  The result is in ``start``'s time zone.
         """
-        moment = start
-        while not self.is_business_day(moment.date()):
-            moment += timedelta(days=1)
+        local = start.astimezone(self._zone)
+        day = local.date()
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
         for _ in range(days):
-            moment += timedelta(days=1)
-            while not self.is_business_day(moment.date()):
-                moment += timedelta(days=1)
-        return moment
+            day += timedelta(days=1)
+            while not self.is_business_day(day):
+                day += timedelta(days=1)
+        moved = datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self._zone)
+        return moved.astimezone(start.tzinfo)
 
 
 def _kind(value: ActivityKind | str) -> ActivityKind:
@@ -531,6 +555,7 @@ class Pipeline:
             data["calendar"] = {
                 "weekend": sorted(self.calendar.weekend),
                 "holidays": sorted(self.calendar.holidays),
+                "time_zone": self.calendar.time_zone,
             }
         if self.description is not None:
             data["description"] = self.description
@@ -596,6 +621,7 @@ def _calendar_from(data: Any) -> BusinessCalendar:
     reader = _Reader(data, "calendar")
     weekend = reader.list("weekend", required=False)
     holidays = reader.list("holidays", required=False)
+    time_zone = reader.optional_text("time_zone") or "UTC"
     reader.done()
     for i, day in enumerate(holidays):
         if not isinstance(day, date) or isinstance(day, datetime):
@@ -607,7 +633,7 @@ def _calendar_from(data: Any) -> BusinessCalendar:
                     key=f"calendar.holidays[{i}]", reason="must be a date", value=day
                 ) from None
     try:
-        return BusinessCalendar(weekend=weekend or {5, 6}, holidays=holidays)
+        return BusinessCalendar(weekend=weekend or {5, 6}, holidays=holidays, time_zone=time_zone)
     except InvalidConfiguration as error:
         raise _rekey(error, "calendar") from None
     except TypeError:

@@ -266,9 +266,8 @@ def convert_lead(
                 lead, account, contact, pipeline, at=at, name=opportunity_name, owner=owner
             )
             opportunity = uow.opportunities.add(opened.opportunity)
-            playbook = opened.activities
-            if playbook:
-                uow.activities.add_many(playbook)
+            if opened.activities:
+                playbook = tuple(uow.activities.add_many(opened.activities))
         relinked = _relink_activities(uow, lead, account, contact, at=at)
         stage = "opportunity" if opportunity is not None else "sql"
         converted, more = _advance_if_behind(converted, stage, marketing, at=at, actor=actor)
@@ -413,12 +412,12 @@ def _relink_activities(
 # ================================================================ opportunities
 
 
-def _store_change(uow: UnitOfWork, change: StageChange) -> Opportunity:
+def _store_change(uow: UnitOfWork, change: StageChange) -> StageChange:
+    """Store a pipeline action's result; return it with the records as stored."""
     stored = uow.opportunities.update(change.opportunity)
-    if change.activities:
-        uow.activities.add_many(change.activities)
+    activities = tuple(uow.activities.add_many(change.activities)) if change.activities else ()
     uow.record(*change.events)
-    return stored
+    return attrs.evolve(change, opportunity=stored, activities=activities)
 
 
 def _pipeline_of(
@@ -447,7 +446,7 @@ def move_opportunity(
     def work() -> StageChange:
         opportunity, pipeline = _pipeline_of(uow, opportunity_id, pipelines)
         change = pipeline.move(opportunity, stage, at=at, actor=actor, reason=reason)
-        return attrs.evolve(change, opportunity=_store_change(uow, change))
+        return _store_change(uow, change)
 
     return _one_unit(uow, work)
 
@@ -491,7 +490,7 @@ def close_opportunity(
                 if events:
                     uow.leads.update(moved)
                     uow.record(*events)
-        return attrs.evolve(change, opportunity=stored)
+        return stored
 
     return _one_unit(uow, work)
 
@@ -511,6 +510,6 @@ def reopen_opportunity(
     def work() -> StageChange:
         opportunity, pipeline = _pipeline_of(uow, opportunity_id, pipelines)
         change = pipeline.reopen(opportunity, at=at, actor=actor, stage=stage, reason=reason)
-        return attrs.evolve(change, opportunity=_store_change(uow, change))
+        return _store_change(uow, change)
 
     return _one_unit(uow, work)

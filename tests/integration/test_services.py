@@ -324,11 +324,6 @@ def test_disqualify_needs_a_reason_from_the_list_and_recycle_clears_it(store: St
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disqualify accepts a reason from the list regardless of case and surrounding "
-    "spaces (ReasonIn), but stores it as typed, so ' No Budget ' and 'no budget' differ",
-)
 def test_a_disqualification_reason_is_stored_as_the_list_spells_it(store: Store) -> None:
     lead = make_lead()
     put(store, lead)
@@ -935,11 +930,6 @@ def test_each_deal_moves_by_its_own_pipeline(store: Store) -> None:
     assert snapshot(store) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="convert_lead returns the playbook activities as built (version 0), not as "
-    "add_many stored them (version 1): updating one raises ConcurrencyConflict",
-)
 def test_convert_returns_the_playbook_activities_as_stored(store: Store) -> None:
     lead = qualified_lead(store)
     result = run(store, convert_lead, lead.id, at=CONVERT_AT)
@@ -952,11 +942,6 @@ def test_convert_returns_the_playbook_activities_as_stored(store: Store) -> None
         uow.commit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="move/close/reopen_opportunity return StageChange.activities as built "
-    "(version 0), not as add_many stored them (version 1)",
-)
 def test_move_returns_the_playbook_activities_as_stored(store: Store) -> None:
     _, opportunity = converted(store)
     change = run(store, move_opportunity, opportunity.id, "needs_analysis", at=MOVE_AT)

@@ -382,6 +382,13 @@ class TestApply:
         assert moved.updated_at.tzinfo is UTC
         assert events[0].at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
+    def test_a_checked_reason_is_kept_as_the_list_spells_it(self) -> None:
+        lead, events = apply_lead_action(
+            Lead(created_at=T), "disqualify", at=T, reason="  No BUDGET "
+        )
+        assert lead.disqualification_reason == events[0].reason == "no budget"
+        assert ReasonIn().canonical("  spam ") == "spam"
+
     def test_disqualify_keeps_the_reason_and_recycle_clears_it(self) -> None:
         lead, _ = apply_lead_action(Lead(created_at=T), "disqualify", at=T, reason="no budget")
         assert (lead.status, lead.disqualification_reason) == ("disqualified", "no budget")

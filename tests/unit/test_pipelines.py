@@ -308,6 +308,20 @@ class TestCalendar:
         with pytest.raises(InvalidConfiguration, match="not all seven"):
             BusinessCalendar(weekend=range(7))
 
+    def test_days_are_counted_in_the_calendars_time_zone(self) -> None:
+        # Monday 00:30 in Berlin is still Sunday in UTC.
+        start = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        berlin = BusinessCalendar(time_zone="Europe/Berlin")
+        assert berlin.add(start, 0) == start
+        assert berlin.add(start, 5) == start + timedelta(days=7)
+        assert BusinessCalendar().add(start, 0) == start + timedelta(days=1)
+        # Across the change to summer time the local time of day is kept.
+        friday = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # 09:00 in Berlin (CET)
+        assert berlin.add(friday, 1) == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # 09:00 CEST
+        with pytest.raises(InvalidConfiguration, match="IANA") as error:
+            BusinessCalendar(time_zone="Mars/Olympus")
+        assert error.value.key == "time_zone"
+
 
 PIPELINE_TOML = """
 name = "renewals"
@@ -317,6 +331,7 @@ lost_requires = [{ name = "reason_in", reasons = ["price", "churned"] }]
 
 [calendar]
 holidays = [2026-12-25, 2026-12-26]
+time_zone = "Europe/London"
 
 [[stages]]
 name = "due"

@@ -17,7 +17,7 @@ import attrs
 from leadflow._fields import FrozenMap, to_tuple, to_utc
 from leadflow.errors import InvalidConfiguration, InvalidTransition
 from leadflow.events import StateChanged
-from leadflow.lifecycle.guards import Guard, Request, build_guard, guard_to_data
+from leadflow.lifecycle.guards import Guard, ReasonIn, Request, build_guard, guard_to_data
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     import tomllib
@@ -152,7 +152,8 @@ class RuleTable:
         """Take ``action``: return the moved entity and its :class:`~leadflow.events.StateChanged`.
 
         The entity's state field becomes the transition's target and its
-        ``updated_at`` becomes ``at``.  Raises
+        ``updated_at`` becomes ``at``.  A reason checked by
+        :class:`~leadflow.lifecycle.guards.ReasonIn` is recorded as its list spells it.  Raises
         :class:`~leadflow.errors.InvalidTransition` naming the entity, its state,
         the action, every failing guard's reason and the actions allowed from the
         state.
@@ -169,6 +170,9 @@ class RuleTable:
             refusals = _refusals(found, entity, request)
             if refusals:
                 self._refuse(entity, state, action, "; ".join(refusals))
+            for guard in found.guards:
+                if isinstance(guard, ReasonIn) and reason is not None:
+                    reason = guard.canonical(reason)
         moved = attrs.evolve(entity, **{self.field: found.target, "updated_at": at})  # type: ignore[misc]
         event = StateChanged(
             entity=self.entity,

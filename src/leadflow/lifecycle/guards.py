@@ -177,6 +177,11 @@ class ReasonIn:
     name = "reason_in"
     reasons: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
 
+    def canonical(self, reason: str) -> str:
+        """``reason`` as the list spells it (trimmed, when the list is empty or lacks it)."""
+        wanted = reason.strip().casefold()
+        return next((r for r in self.reasons if r.casefold() == wanted), reason.strip())
+
     def __call__(self, entity: Any, request: Request, /) -> str | None:
         """Refuse a missing reason, or one not in the list."""
         allowed = ", ".join(self.reasons)

@@ -165,7 +165,8 @@ def apply_lead_action(
     """
     moved, events = table.apply(lead, action, at=at, actor=actor, reason=reason, **inputs)
     if action == "disqualify":
-        moved = attrs.evolve(moved, disqualification_reason=reason)
+        # The event's reason is the checked one, spelled as the reason list spells it.
+        moved = attrs.evolve(moved, disqualification_reason=events[0].reason)
     elif action == "recycle":
         moved = attrs.evolve(moved, disqualification_reason=None)
     return moved, events
