@@ -326,7 +326,6 @@ class Pipeline:
         *,
         name: str,
         at: datetime,
-        actor: str | None = None,
         stage: str | None = None,
         **fields: Any,
     ) -> StageChange:
@@ -554,7 +553,7 @@ class Pipeline:
         if self.calendar != BusinessCalendar():
             data["calendar"] = {
                 "weekend": sorted(self.calendar.weekend),
-                "holidays": sorted(self.calendar.holidays),
+                "holidays": [day.isoformat() for day in sorted(self.calendar.holidays)],
                 "time_zone": self.calendar.time_zone,
             }
         if self.description is not None:
@@ -573,15 +572,15 @@ class Pipeline:
         reader = _Reader(data, "$")
         fields: dict[str, Any] = {"name": reader.text("name")}
         for flag in ("allow_skip", "allow_back", "allow_reopen"):
-            if data.get(flag) is not None:
+            if reader.raw(flag) is not None:
                 fields[flag] = reader.flag(flag)
         for key in ("won_requires", "lost_requires"):
-            if data.get(key) is not None:
+            if reader.raw(key) is not None:
                 fields[key] = tuple(
                     build_guard(g, key=f"{key}[{i}]", guards=guards)
                     for i, g in enumerate(reader.list(key))
                 )
-        if data.get("calendar") is not None:
+        if reader.raw("calendar") is not None:
             fields["calendar"] = _calendar_from(reader.raw("calendar"))
         fields["description"] = reader.optional_text("description")
         fields["stages"] = tuple(

@@ -176,7 +176,12 @@ class TestValidation:
             RuleTable.from_dict(data)
         assert error.value.key == "transitions[1].guards[0].min_bant"
         data["transitions"][1]["guards"] = [{"name": "has_owner", "colour": "red"}]
-        with pytest.raises(InvalidConfiguration, match="bad parameters for guard has_owner"):
+        with pytest.raises(InvalidConfiguration) as error:
+            RuleTable.from_dict(data)
+        assert error.value.key == "transitions[1].guards[0].colour"
+        assert error.value.reason == "unknown parameter of guard has_owner; expected: none"
+        data["transitions"][1]["guards"] = [{"name": "reason_in", "reasons": 3}]
+        with pytest.raises(InvalidConfiguration, match="bad parameters for guard reason_in"):
             RuleTable.from_dict(data)
 
     def test_unknown_keys_are_refused(self) -> None:

@@ -231,7 +231,7 @@ class RuleTable:
             label = t.action
             if t.guards:
                 label += " [" + ", ".join(g.name for g in t.guards) + "]"
-            lines.append(f"    {ids[t.source]} --> {ids[t.target]}: {_mermaid_text(label)}")
+            lines.append(f"    {ids[t.source]} --> {ids[t.target]}: {_mermaid_label(label)}")
         lines.extend(f"    {ids[n]} --> [*]" for n in self.state_names if n in self.terminal)
         return "\n".join(lines)
 
@@ -509,6 +509,11 @@ def _mermaid_text(text: str) -> str:
     return text.replace('"', "'").replace(";", ",").replace("\n", " ")
 
 
+def _mermaid_label(text: str) -> str:
+    """A transition label: Mermaid ends the label at a second colon, so colons become codes."""
+    return _mermaid_text(text).replace("#", "#35;").replace(":", "#58;")
+
+
 # ------------------------------------------------------------------- reading data
 
 
@@ -541,7 +546,7 @@ class _Reader:
         return value
 
     def optional_text(self, name: str) -> str | None:
-        return None if self.data.get(name) is None else self.text(name)
+        return None if self.raw(name) is None else self.text(name)
 
     def flag(self, name: str) -> bool:
         value = self.raw(name)

@@ -320,6 +320,16 @@ def build_guard(
             reason="unknown guard; known: " + ", ".join(sorted(known)),
             value=name,
         )
+    cls: Any = factory
+    if isinstance(cls, type) and attrs.has(cls):
+        accepted = [a.name for a in attrs.fields(cls) if a.init]
+        for param in params:
+            if param not in accepted:
+                expected = ", ".join(accepted) if accepted else "none"
+                raise InvalidConfiguration(
+                    key=f"{key}.{param}",
+                    reason=f"unknown parameter of guard {name}; expected: {expected}",
+                )
     try:
         return factory(**params)
     except InvalidConfiguration as error:

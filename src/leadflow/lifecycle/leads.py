@@ -158,7 +158,9 @@ def apply_lead_action(
     table: RuleTable = LEAD_LIFECYCLE,
     **inputs: Any,
 ) -> tuple[Lead, list[StateChanged]]:
-    """Apply a lifecycle action to a lead: :meth:`RuleTable.apply` plus the action's effect.
+    """Apply a lifecycle action to a lead, with the action's effect on the lead.
+
+    The move itself is :meth:`~leadflow.lifecycle.RuleTable.apply`.
 
     ``disqualify`` keeps ``reason`` as the lead's ``disqualification_reason`` and
     ``recycle`` clears it; other actions only move the state.
