@@ -6,6 +6,7 @@ The public names are re-exported by :mod:`leadflow.lifecycle`.
 from __future__ import annotations
 
 import json
+import operator
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import attrs
 
-from leadflow._fields import FrozenMap, to_tuple, to_utc
+from leadflow._fields import EMPTY_MAP, FrozenMap, to_tuple, to_utc
 from leadflow.errors import InvalidConfiguration, InvalidTransition
 from leadflow.events import StateChanged
 from leadflow.lifecycle.guards import Guard, ReasonIn, Request, build_guard, guard_to_data
@@ -147,16 +148,17 @@ class RuleTable:
         at: datetime,
         actor: str | None = None,
         reason: str | None = None,
+        also: Mapping[str, Any] | None = None,
         **inputs: Any,
     ) -> tuple[E, list[StateChanged]]:
         """Take ``action``: return the moved entity and its :class:`~leadflow.events.StateChanged`.
 
-        The entity's state field becomes the transition's target and its
-        ``updated_at`` becomes ``at``.  A reason checked by
-        :class:`~leadflow.lifecycle.guards.ReasonIn` is recorded as its list spells it.  Raises
-        :class:`~leadflow.errors.InvalidTransition` naming the entity, its state,
-        the action, every failing guard's reason and the actions allowed from the
-        state.
+        The entity's state field becomes the transition's target, its ``updated_at``
+        becomes ``at``, and the fields in ``also`` take their values, in one step.  A
+        reason checked by :class:`~leadflow.lifecycle.guards.ReasonIn` is recorded as
+        its list spells it.  Raises :class:`~leadflow.errors.InvalidTransition` naming
+        the entity, its state, the action, every failing guard's reason and the
+        actions allowed from the state; ``inputs`` are passed to the guards.
         """
         at = to_utc(at)
         state: str = getattr(entity, self.field)
@@ -165,15 +167,20 @@ class RuleTable:
             self._refuse(entity, state, action, self._no_such_action(state, action))
         if found.guards:
             request = Request(
-                action=action, at=at, actor=actor, reason=reason, inputs=FrozenMap(inputs)
+                action=action,
+                at=at,
+                actor=actor,
+                reason=reason,
+                inputs=FrozenMap(inputs) if inputs else EMPTY_MAP,
             )
             refusals = _refusals(found, entity, request)
             if refusals:
                 self._refuse(entity, state, action, "; ".join(refusals))
-            for guard in found.guards:
-                if isinstance(guard, ReasonIn) and reason is not None:
-                    reason = guard.canonical(reason)
-        moved = attrs.evolve(entity, **{self.field: found.target, "updated_at": at})  # type: ignore[misc]
+            reason = checked_reason(found, reason)
+        changes = {self.field: found.target, "updated_at": at}
+        if also:
+            changes.update(also)
+        moved = _rebuild(entity, changes)
         event = StateChanged(
             entity=self.entity,
             entity_id=entity.id.value,  # type: ignore[attr-defined]
@@ -388,6 +395,38 @@ class RuleTable:
             allowed=self._actions.get(state, ()),
             reason=reason,
         )
+
+
+def checked_reason(transition: Transition | None, reason: str | None) -> str | None:
+    """``reason`` as the transition's :class:`~leadflow.lifecycle.guards.ReasonIn` spells it."""
+    if transition is not None and reason is not None:
+        for guard in transition.guards:
+            if isinstance(guard, ReasonIn):
+                return guard.canonical(reason)
+    return reason
+
+
+#: Per attrs class: its ``__init__`` argument names and a reader of those fields' values.
+_INIT_FIELDS: dict[type[Any], tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _rebuild(entity: E, changes: Mapping[str, Any]) -> E:
+    """``attrs.evolve`` with the class's fields read at C speed: validators and converters run."""
+    cls: Any = type(entity)
+    known = _INIT_FIELDS.get(cls)
+    if known is None:
+        fields = [a for a in attrs.fields(cls) if a.init]
+        reader = operator.attrgetter(*(a.name for a in fields))
+        read: Callable[[Any], tuple[Any, ...]] = (
+            reader if len(fields) > 1 else (lambda entity: (reader(entity),))
+        )
+        known = (tuple(a.alias for a in fields), read)
+        _INIT_FIELDS[cls] = known
+    aliases, read = known
+    arguments = dict(zip(aliases, read(entity), strict=True))
+    arguments.update(changes)
+    rebuilt: E = cls(**arguments)
+    return rebuilt
 
 
 def _refusals(transition: Transition, entity: Any, request: Request) -> list[str]:

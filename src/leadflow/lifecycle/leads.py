@@ -22,11 +22,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import attrs
-
 from leadflow.events import StateChanged
 from leadflow.leads import Lead
-from leadflow.lifecycle._table import RuleTable, State, Transition
+from leadflow.lifecycle._table import RuleTable, State, Transition, checked_reason
 from leadflow.lifecycle.guards import BantOrScore, HasOwner, Reachable, ReasonIn
 
 __all__ = [
@@ -165,10 +163,11 @@ def apply_lead_action(
     ``disqualify`` keeps ``reason`` as the lead's ``disqualification_reason`` and
     ``recycle`` clears it; other actions only move the state.
     """
-    moved, events = table.apply(lead, action, at=at, actor=actor, reason=reason, **inputs)
+    also: dict[str, Any] | None = None
     if action == "disqualify":
-        # The event's reason is the checked one, spelled as the reason list spells it.
-        moved = attrs.evolve(moved, disqualification_reason=events[0].reason)
+        # Kept as the reason list spells it, as the event records it.
+        reason = checked_reason(table.transition(lead.status, action), reason)
+        also = {"disqualification_reason": reason}
     elif action == "recycle":
-        moved = attrs.evolve(moved, disqualification_reason=None)
-    return moved, events
+        also = {"disqualification_reason": None}
+    return table.apply(lead, action, at=at, actor=actor, reason=reason, also=also, **inputs)
