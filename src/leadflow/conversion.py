@@ -166,11 +166,17 @@ def account_from_lead(lead: Lead, *, at: datetime, owner: str | None = None) -> 
     )
 
 
-def merge_into_account(account: Account, lead: Lead, *, at: datetime) -> Account:
-    """The account with its blank fields filled from the lead; itself when nothing changes."""
+def merge_into_account(
+    account: Account, lead: Lead, *, at: datetime, domain_taken: bool = False
+) -> Account:
+    """The account with its blank fields filled from the lead; itself when nothing changes.
+
+    ``domain_taken`` says another account already has the lead's web domain, which is
+    then not copied: two accounts with one domain would make matching ambiguous.
+    """
     blanks: dict[str, Any] = {}
     domain = match_domain(lead)
-    if account.website_domain is None and domain is not None:
+    if account.website_domain is None and domain is not None and not domain_taken:
         blanks["website_domain"] = domain
     if account.industry is None and lead.industry is not None:
         blanks["industry"] = lead.industry

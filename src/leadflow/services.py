@@ -251,7 +251,9 @@ def convert_lead(
         if account is None:
             account = uow.accounts.add(account_from_lead(lead, at=at, owner=owner))
         else:
-            merged = merge_into_account(account, lead, at=at)
+            merged = merge_into_account(
+                account, lead, at=at, domain_taken=_domain_taken(uow, lead, account)
+            )
             account = account if merged is account else uow.accounts.update(merged)
         if contact is None:
             contact = uow.contacts.add(contact_from_lead(lead, account=account, at=at, owner=owner))
@@ -363,6 +365,14 @@ def _find_account(
         if found is not None:
             return found, "company_name"
     return None, "created"
+
+
+def _domain_taken(uow: UnitOfWork, lead: Lead, account: Account) -> bool:
+    """Whether another account has the web domain the lead would give ``account``."""
+    domain = match_domain(lead)
+    if account.website_domain is not None or domain is None:
+        return False
+    return any(other.id != account.id for other in uow.accounts.by_website_domain(domain))
 
 
 def _open_opportunity(

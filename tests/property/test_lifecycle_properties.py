@@ -189,7 +189,7 @@ def prospects(draw: Any) -> Lead:
     )
 
 
-@settings(max_examples=30)
+@settings(max_examples=100)
 @given(leads=st.lists(prospects(), min_size=1, max_size=8))
 def test_conversion_never_duplicates_what_it_matched(leads: list[Lead]) -> None:
     store = leadflow.connect("memory://")
@@ -215,3 +215,24 @@ def test_conversion_never_duplicates_what_it_matched(leads: list[Lead]) -> None:
     assert opportunities == len(leads)
     for result in results:
         assert result.contact.account_id == result.account.id or result.contact_match == "email"
+
+
+def test_an_account_matched_through_its_contact_does_not_take_a_domain_in_use() -> None:
+    """Found by the property above: the contact's account must not copy a taken domain."""
+    store = leadflow.connect("memory://")
+    ada = {"created_at": T, "first_name": "Ada", "status": "qualified"}
+    first = qualified(Lead(**ada, email="ada@acme.com"))
+    second = qualified(Lead(**ada, email="ada@gmail.com", company="X"))
+    third = qualified(Lead(**ada, email="ada@gmail.com", website="https://acme.com"))
+    with store.unit_of_work() as uow:
+        uow.leads.add_many([first, second, third])
+        uow.commit()
+    results = []
+    for lead in (first, second, third):
+        with store.unit_of_work() as uow:
+            results.append(convert_lead(uow, lead.id, at=T))
+    assert [r.account_match for r in results] == ["created", "created", "contact"]
+    assert results[2].account.id == results[1].account.id
+    assert results[2].account.website_domain is None  # acme.com belongs to the first account
+    with store.unit_of_work() as uow:
+        assert [a.id for a in uow.accounts.by_website_domain("acme.com")] == [results[0].account.id]
