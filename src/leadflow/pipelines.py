@@ -42,7 +42,15 @@ from leadflow._fields import to_frozenset, to_tuple, to_utc
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
 from leadflow.events import StateChanged
-from leadflow.lifecycle._table import RuleTable, State, Transition, _Reader, load_file, load_toml
+from leadflow.lifecycle._table import (
+    RuleTable,
+    State,
+    Transition,
+    _Reader,
+    load_file,
+    load_toml,
+    require_text,
+)
 from leadflow.lifecycle.guards import (
     AmountSet,
     CloseDateSet,
@@ -162,10 +170,7 @@ class PlaybookStep:
             raise InvalidConfiguration(
                 key="due_in", reason="must be a whole number of days, 0 or more", value=self.due_in
             )
-        if not isinstance(self.subject, str) or not self.subject.strip():
-            raise InvalidConfiguration(
-                key="subject", reason="must be a non-empty text", value=self.subject
-            )
+        require_text("subject", self.subject)
 
 
 def _probability(value: Probability | float | int) -> Probability:
@@ -693,18 +698,12 @@ def _stage_from(data: Any, key: str, guards: GuardFactories | None) -> Stage:
 
 
 def _check_stages(pipeline: Pipeline) -> dict[str, Stage]:
-    if not isinstance(pipeline.name, str) or not pipeline.name.strip():
-        raise InvalidConfiguration(
-            key="name", reason="must be a non-empty text", value=pipeline.name
-        )
+    require_text("name", pipeline.name)
     by_name: dict[str, Stage] = {}
     for i, stage in enumerate(pipeline.stages):
         if not isinstance(stage, Stage):
             raise InvalidConfiguration(key=f"stages[{i}]", reason="must be a Stage", value=stage)
-        if not isinstance(stage.name, str) or not stage.name.strip():
-            raise InvalidConfiguration(
-                key=f"stages[{i}].name", reason="must be a non-empty text", value=stage.name
-            )
+        require_text(f"stages[{i}].name", stage.name)
         if stage.name in by_name:
             raise InvalidConfiguration(
                 key=f"stages[{i}].name", reason="duplicate stage", value=stage.name

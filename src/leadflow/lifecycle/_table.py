@@ -438,18 +438,16 @@ def _refusals(transition: Transition, entity: Any, request: Request) -> list[str
     return found
 
 
-def _text_problem(key: str, value: object) -> InvalidConfiguration | None:
-    if isinstance(value, str) and value.strip():
-        return None
-    return InvalidConfiguration(key=key, reason="must be a non-empty text", value=value)
+def require_text(key: str, value: object) -> None:
+    """Raise :class:`~leadflow.errors.InvalidConfiguration` at ``key`` unless ``value`` is text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidConfiguration(key=key, reason="must be a non-empty text", value=value)
 
 
 def _state_names(table: RuleTable) -> list[str]:
     names: list[str] = []
     for i, state in enumerate(table.states):
-        problem = _text_problem(f"states[{i}].name", state.name)
-        if problem is not None:
-            raise problem
+        require_text(f"states[{i}].name", state.name)
         if state.name in names:
             raise InvalidConfiguration(
                 key=f"states[{i}].name", reason="duplicate state", value=state.name
@@ -469,9 +467,7 @@ def _state_names(table: RuleTable) -> list[str]:
 def _check_transition(
     key: str, t: Transition, table: RuleTable, known: set[str], index: Mapping[Any, Any]
 ) -> None:
-    problem = _text_problem(f"{key}.action", t.action)
-    if problem is not None:
-        raise problem
+    require_text(f"{key}.action", t.action)
     for part, value in (("from", t.source), ("to", t.target)):
         if value not in known:
             raise InvalidConfiguration(
@@ -500,9 +496,7 @@ def _validate(
     table: RuleTable,
 ) -> tuple[dict[tuple[str, str], Transition], dict[str, tuple[str, ...]]]:
     for key in ("name", "entity", "field"):
-        problem = _text_problem(key, getattr(table, key))
-        if problem is not None:
-            raise problem
+        require_text(key, getattr(table, key))
     names = _state_names(table)
     known = set(names)
     index: dict[tuple[str, str], Transition] = {}
@@ -596,14 +590,6 @@ class _Reader:
                 key=self.path(name), reason="must be true or false", value=value
             )
         return value
-
-    def number(self, name: str, default: float) -> float:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidConfiguration(key=self.path(name), reason="must be a number", value=value)
-        return float(value)
 
     def list(self, name: str, *, required: bool = True) -> list[Any]:
         value = self.raw(name)
