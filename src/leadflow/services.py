@@ -247,13 +247,14 @@ def convert_lead(
         _refuse_second_conversion(lead, lifecycle)
         converted, events = apply_lead_action(lead, "convert", at=at, actor=actor, table=lifecycle)
         contact, contact_match = _find_contact(uow, lead, contact_id)
-        account, account_match = _find_account(uow, lead, account_id, contact)
+        domain = match_domain(lead)
+        account, account_match = _find_account(uow, lead, account_id, contact, domain)
         if account is None:
             account = uow.accounts.add(account_from_lead(lead, at=at, owner=owner))
         else:
-            merged = merge_into_account(
-                account, lead, at=at, domain_taken=_domain_taken(uow, lead, account)
-            )
+            # An account matched by name was looked for by domain first, and not found.
+            taken = account_match != "company_name" and _domain_taken(uow, domain, account)
+            merged = merge_into_account(account, lead, at=at, domain_taken=taken)
             account = account if merged is account else uow.accounts.update(merged)
         if contact is None:
             contact = uow.contacts.add(contact_from_lead(lead, account=account, at=at, owner=owner))
@@ -280,11 +281,15 @@ def convert_lead(
             converted_contact_id=contact.id,
             converted_opportunity_id=None if opportunity is None else opportunity.id,
         )
-        converted = uow.leads.update(converted)
-        made = (
-            ("account",) * (account_match == "created")
-            + ("contact",) * (contact_match == "created")
-            + ("opportunity",) * (opportunity is not None)
+        result = ConversionResult(
+            lead=uow.leads.update(converted),
+            account=account,
+            contact=contact,
+            opportunity=opportunity,
+            account_match=account_match,
+            contact_match=contact_match,
+            relinked_activities=relinked,
+            playbook_activities=playbook,
         )
         recorded: tuple[Event, ...] = (
             *events,
@@ -294,23 +299,13 @@ def convert_lead(
                 account_id=account.id,
                 contact_id=contact.id,
                 opportunity_id=None if opportunity is None else opportunity.id,
-                created=made,
+                created=result.created,
                 at=at,
                 actor=actor,
             ),
         )
         uow.record(*recorded)
-        return ConversionResult(
-            lead=converted,
-            account=account,
-            contact=contact,
-            opportunity=opportunity,
-            account_match=account_match,
-            contact_match=contact_match,
-            relinked_activities=relinked,
-            playbook_activities=playbook,
-            events=recorded,
-        )
+        return attrs.evolve(result, events=recorded)
 
     return _one_unit(uow, work)
 
@@ -349,13 +344,16 @@ def _find_contact(
 
 
 def _find_account(
-    uow: UnitOfWork, lead: Lead, account_id: AccountId | None, contact: Contact | None
+    uow: UnitOfWork,
+    lead: Lead,
+    account_id: AccountId | None,
+    contact: Contact | None,
+    domain: str | None,
 ) -> tuple[Account | None, AccountMatch]:
     if account_id is not None:
         return uow.accounts.get(account_id), "explicit"
     if contact is not None and contact.account_id is not None:
         return uow.accounts.get(contact.account_id), "contact"
-    domain = match_domain(lead)
     if domain is not None:
         found = _oldest(uow.accounts.by_website_domain(domain))
         if found is not None:
@@ -367,9 +365,8 @@ def _find_account(
     return None, "created"
 
 
-def _domain_taken(uow: UnitOfWork, lead: Lead, account: Account) -> bool:
-    """Whether another account has the web domain the lead would give ``account``."""
-    domain = match_domain(lead)
+def _domain_taken(uow: UnitOfWork, domain: str | None, account: Account) -> bool:
+    """Whether another account has the web domain ``domain`` the lead would give ``account``."""
     if account.website_domain is not None or domain is None:
         return False
     return any(other.id != account.id for other in uow.accounts.by_website_domain(domain))
