@@ -38,19 +38,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from leadflow._config import Reader, load_file, load_toml, require_text
 from leadflow._fields import to_frozenset, to_tuple, to_utc
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
 from leadflow.events import StateChanged
-from leadflow.lifecycle._table import (
-    RuleTable,
-    State,
-    Transition,
-    _Reader,
-    load_file,
-    load_toml,
-    require_text,
-)
+from leadflow.lifecycle._table import RuleTable, State, Transition
 from leadflow.lifecycle.guards import (
     AmountSet,
     CloseDateSet,
@@ -574,7 +567,7 @@ class Pipeline:
         Anything wrong raises :class:`~leadflow.errors.InvalidConfiguration` naming
         the key path (``stages[2].probability``).
         """
-        reader = _Reader(data, "$")
+        reader = Reader(data, "$")
         fields: dict[str, Any] = {"name": reader.text("name")}
         for flag in ("allow_skip", "allow_back", "allow_reopen"):
             if reader.raw(flag) is not None:
@@ -622,7 +615,7 @@ def _rekey(error: InvalidConfiguration, prefix: str) -> InvalidConfiguration:
 
 
 def _calendar_from(data: Any) -> BusinessCalendar:
-    reader = _Reader(data, "calendar")
+    reader = Reader(data, "calendar")
     weekend = reader.list("weekend", required=False)
     holidays = reader.list("holidays", required=False)
     time_zone = reader.optional_text("time_zone") or "UTC"
@@ -647,7 +640,7 @@ def _calendar_from(data: Any) -> BusinessCalendar:
 
 
 def _stage_from(data: Any, key: str, guards: GuardFactories | None) -> Stage:
-    reader = _Reader(data, key)
+    reader = Reader(data, key)
     name = reader.text("name")
     probability = reader.raw("probability")
     if (
@@ -663,7 +656,7 @@ def _stage_from(data: Any, key: str, guards: GuardFactories | None) -> Stage:
     )
     playbook = []
     for i, item in enumerate(reader.list("playbook", required=False)):
-        step = _Reader(item, f"{key}.playbook[{i}]")
+        step = Reader(item, f"{key}.playbook[{i}]")
         try:
             playbook.append(
                 PlaybookStep(

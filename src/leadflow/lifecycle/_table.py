@@ -5,9 +5,7 @@ The public names are re-exported by :mod:`leadflow.lifecycle`.
 
 from __future__ import annotations
 
-import json
 import operator
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,17 +13,13 @@ from typing import Any, NoReturn, TypeVar
 
 import attrs
 
+from leadflow._config import Reader, load_file, load_json, load_toml, require_text
 from leadflow._fields import EMPTY_MAP, FrozenMap, to_tuple, to_utc
 from leadflow.errors import InvalidConfiguration, InvalidTransition
 from leadflow.events import StateChanged
 from leadflow.lifecycle.guards import Guard, ReasonIn, Request, build_guard, guard_to_data
 
-if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
-    import tomllib
-else:  # pragma: no cover - depends on the interpreter
-    import tomli as tomllib
-
-__all__ = ["RuleTable", "State", "Transition", "load_toml"]
+__all__ = ["RuleTable", "State", "Transition"]
 
 E = TypeVar("E")
 GuardFactories = Mapping[str, Callable[..., Guard]]
@@ -286,7 +280,7 @@ class RuleTable:
         and optionally ``guards`` (see :func:`~leadflow.lifecycle.guards.build_guard`)
         and ``description``.  ``guards`` adds your own guard factories by name.
         """
-        reader = _Reader(data, "$")
+        reader = Reader(data, "$")
         name = reader.text("name")
         entity = reader.text("entity")
         field = reader.text("field")
@@ -302,7 +296,7 @@ class RuleTable:
             if isinstance(item, str):
                 states.append(State(name=item))
                 continue
-            entry = _Reader(item, key)
+            entry = Reader(item, key)
             state = State(name=entry.text("name"), description=entry.optional_text("description"))
             if entry.flag("initial"):
                 initials.append((f"{key}.initial", state.name))
@@ -326,7 +320,7 @@ class RuleTable:
         transitions = []
         for i, item in enumerate(reader.list("transitions")):
             key = f"transitions[{i}]"
-            entry = _Reader(item, key)
+            entry = Reader(item, key)
             built = [
                 build_guard(g, key=f"{key}.guards[{j}]", guards=guards)
                 for j, g in enumerate(entry.list("guards", required=False))
@@ -356,11 +350,7 @@ class RuleTable:
     @classmethod
     def from_json(cls, text: str, *, guards: GuardFactories | None = None) -> RuleTable:
         """Build a table from JSON text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidConfiguration(key="$", reason=f"not valid JSON: {error}") from None
-        return cls.from_dict(_mapping(data, "$"), guards=guards)
+        return cls.from_dict(load_json(text), guards=guards)
 
     @classmethod
     def from_toml(cls, text: str, *, guards: GuardFactories | None = None) -> RuleTable:
@@ -436,12 +426,6 @@ def _refusals(transition: Transition, entity: Any, request: Request) -> list[str
         if said is not None:
             found.append(said)
     return found
-
-
-def require_text(key: str, value: object) -> None:
-    """Raise :class:`~leadflow.errors.InvalidConfiguration` at ``key`` unless ``value`` is text."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidConfiguration(key=key, reason="must be a non-empty text", value=value)
 
 
 def _state_names(table: RuleTable) -> list[str]:
@@ -545,90 +529,3 @@ def _mermaid_text(text: str) -> str:
 def _mermaid_label(text: str) -> str:
     """A transition label: Mermaid ends the label at a second colon, so colons become codes."""
     return _mermaid_text(text).replace("#", "#35;").replace(":", "#58;")
-
-
-# ------------------------------------------------------------------- reading data
-
-
-def _mapping(data: Any, key: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InvalidConfiguration(key=key, reason="must be a table (a mapping)", value=data)
-    return data
-
-
-class _Reader:
-    """Reads keys of one table of configuration and refuses unknown keys."""
-
-    def __init__(self, data: Any, key: str) -> None:
-        self.data = _mapping(data, key)
-        self.key = key
-        self.seen: set[str] = set()
-
-    def path(self, name: str) -> str:
-        return name if self.key == "$" else f"{self.key}.{name}"
-
-    def raw(self, name: str) -> Any:
-        self.seen.add(name)
-        return self.data.get(name)
-
-    def text(self, name: str) -> str:
-        value = self.raw(name)
-        if not isinstance(value, str) or not value.strip():
-            reason = "is required" if value is None else "must be a non-empty text"
-            raise InvalidConfiguration(key=self.path(name), reason=reason, value=value)
-        return value
-
-    def optional_text(self, name: str) -> str | None:
-        return None if self.raw(name) is None else self.text(name)
-
-    def flag(self, name: str) -> bool:
-        value = self.raw(name)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            raise InvalidConfiguration(
-                key=self.path(name), reason="must be true or false", value=value
-            )
-        return value
-
-    def list(self, name: str, *, required: bool = True) -> list[Any]:
-        value = self.raw(name)
-        if value is None and not required:
-            return []
-        if not isinstance(value, list | tuple):
-            reason = "is required" if value is None else "must be a list"
-            raise InvalidConfiguration(key=self.path(name), reason=reason, value=value)
-        return list(value)
-
-    def done(self) -> None:
-        extra = sorted(set(self.data) - self.seen)
-        if extra:
-            raise InvalidConfiguration(
-                key=self.path(extra[0]),
-                reason="unknown key; expected one of: " + ", ".join(sorted(self.seen)),
-            )
-
-
-def load_toml(text: str) -> dict[str, Any]:
-    """Parse TOML text; a syntax error is :class:`~leadflow.errors.InvalidConfiguration`."""
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-        return data
-    except tomllib.TOMLDecodeError as error:
-        raise InvalidConfiguration(key="$", reason=f"not valid TOML: {error}") from None
-
-
-def load_file(path: str | Path) -> Mapping[str, Any]:
-    """Read a ``.toml`` or ``.json`` configuration file into plain data."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".toml":
-        return load_toml(text)
-    if path.suffix.lower() == ".json":
-        try:
-            return _mapping(json.loads(text), "$")
-        except json.JSONDecodeError as error:
-            raise InvalidConfiguration(key="$", reason=f"not valid JSON: {error}") from None
-    raise InvalidConfiguration(
-        key=str(path), reason="the file must end in .toml or .json", value=path.suffix
-    )
