@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import attrs
+
 from leadflow.activities import Activity, ActivityKind
 from leadflow.conversion import FREE_MAIL_DOMAINS
 from leadflow.errors import InvalidConfiguration
@@ -25,19 +27,42 @@ FieldGetter = Callable[[Lead, Sequence[Activity], datetime], Any]
 _DAY = 86_400.0
 
 
-def _attribute(name: str) -> FieldGetter:
-    def get(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
-        return getattr(lead, name)
-
-    return get
+# The getters that take a parameter are small frozen classes, not closures, so
+# that models holding them can be pickled.
 
 
-def _touch(name: str) -> FieldGetter:
-    def get(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
+@attrs.frozen
+class _Attribute:
+    name: str
+
+    def __call__(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
+        return getattr(lead, self.name)
+
+
+@attrs.frozen
+class _Touch:
+    name: str
+
+    def __call__(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
         touch = lead.first_touch
-        return None if touch is None else getattr(touch, name)
+        return None if touch is None else getattr(touch, self.name)
 
-    return get
+
+@attrs.frozen
+class _CountOf:
+    kind: ActivityKind
+
+    def __call__(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
+        kind = self.kind
+        return sum(1 for a in activities if a.kind is kind and a.occurred_at <= at)
+
+
+@attrs.frozen
+class _Custom:
+    key: str
+
+    def __call__(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
+        return lead.custom_fields.get(self.key)
 
 
 def _email(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
@@ -92,28 +117,14 @@ def _age_days(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
     return (at - lead.created_at).total_seconds() / _DAY
 
 
-def _count_of(kind: ActivityKind) -> FieldGetter:
-    def get(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
-        return sum(1 for a in activities if a.kind is kind and a.occurred_at <= at)
-
-    return get
-
-
-def _custom(key: str) -> FieldGetter:
-    def get(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
-        return lead.custom_fields.get(key)
-
-    return get
-
-
 _ATTRIBUTES = (
     "title", "first_name", "last_name", "company", "website", "industry", "company_size",
     "country", "status", "marketing_stage", "owner", "product_interests", "external_id",
 )  # fmt: skip
 
 _FIXED: dict[str, FieldGetter] = {
-    **{name: _attribute(name) for name in _ATTRIBUTES},
-    **{name: _touch(name) for name in ("source", "medium", "campaign", "ad_code", "term")},
+    **{name: _Attribute(name) for name in _ATTRIBUTES},
+    **{name: _Touch(name) for name in ("source", "medium", "campaign", "ad_code", "term")},
     "email": _email,
     "email_domain": _email_domain,
     "free_mail": _free_mail,
@@ -141,10 +152,10 @@ def field_getter(name: str, *, key: str = "field") -> FieldGetter:
         return getter
     prefix, _, rest = name.partition(".")
     if prefix == "custom" and rest:
-        return _custom(rest)
+        return _Custom(rest)
     if prefix == "activity" and rest:
         try:
-            return _count_of(ActivityKind(rest))
+            return _CountOf(ActivityKind(rest))
         except ValueError:
             kinds = ", ".join(kind.value for kind in ActivityKind)
             raise InvalidConfiguration(
