@@ -23,6 +23,7 @@ from leadflow.values import LeadId
 __all__ = [
     "Band",
     "Bands",
+    "BatchActivities",
     "Contribution",
     "Example",
     "Score",
@@ -258,14 +259,27 @@ class ScoringModel(Protocol):
         ...
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity] = (), *, at: datetime
+        self, leads: Iterable[Lead], activities: BatchActivities = (), *, at: datetime
     ) -> Scores:
-        """Score many leads; ``activities`` holds any of theirs, matched by ``lead_id``."""
+        """Score many leads.
+
+        ``activities`` holds any of their activities, matched by ``lead_id``, or a
+        mapping of lead ids to their activities (see :func:`group_activities`).
+        """
         ...
 
 
-def group_activities(activities: Iterable[Activity]) -> dict[LeadId, list[Activity]]:
-    """Activities grouped by their ``lead_id`` (activities without one are left out)."""
+#: Activities for a batch: any iterable of them, or already grouped by lead id.
+BatchActivities = Iterable[Activity] | Mapping[LeadId, Sequence[Activity]]
+
+
+def group_activities(activities: BatchActivities) -> Mapping[LeadId, Sequence[Activity]]:
+    """Activities grouped by their ``lead_id`` (activities without one are left out).
+
+    A mapping is taken as already grouped and returned as it is.
+    """
+    if isinstance(activities, Mapping):
+        return activities
     grouped: dict[LeadId, list[Activity]] = {}
     for activity in activities:
         if activity.lead_id is not None:
@@ -377,7 +391,7 @@ def _unreachable(lead: Lead, activities: Sequence[Activity]) -> Score:  # pragma
 def score_each(
     model: ScoringModel,
     leads: Iterable[Lead],
-    activities: Iterable[Activity] = (),
+    activities: BatchActivities = (),
     *,
     at: datetime,
 ) -> Scores:

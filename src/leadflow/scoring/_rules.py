@@ -19,7 +19,14 @@ from leadflow._config import Reader, load_file, load_json, load_toml, require_te
 from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
-from leadflow.scoring._base import Bands, Contribution, Score, Scores, group_activities
+from leadflow.scoring._base import (
+    Bands,
+    BatchActivities,
+    Contribution,
+    Score,
+    Scores,
+    group_activities,
+)
 from leadflow.scoring._features import FieldGetter, field_getter
 
 __all__ = ["Cap", "Condition", "ModelData", "RuleModel", "dump_toml"]
@@ -115,7 +122,7 @@ class Condition:
 
     def holds(self, value: Any) -> bool:
         """Whether a field value passes."""
-        absent = value is None or value in ("", frozenset())
+        absent = value is None or value == "" or (isinstance(value, frozenset) and not value)
         if self.missing is not None:
             return absent is self.missing
         if absent:
@@ -308,16 +315,17 @@ def capped_parts(
 
     ``groups[i]`` is the group of ``parts[i]``.  Each capped group gets a
     ``cap: <group>`` part that brings its sum within bounds, then the total gets
-    a ``cap: total`` part.
+    a ``cap: total`` part.  Parts with no points are left out.
     """
-    out = list(parts)
+    if not caps and not total:
+        return [part for part in parts if part[1] != 0.0]
+    out = [part for part in parts if part[1] != 0.0]
     for group, cap in caps.items():
         points = [p for (_, p, _), g in zip(parts, groups, strict=True) if g == group]
         excess = bounded(points, cap)
         if excess:
-            out.append(
-                (f"cap: {group}", excess, f"group {group!r} {cap.describe(math.fsum(points))}")
-            )
+            why = f"group {group!r} {cap.describe(math.fsum(points))}" if explain else ""
+            out.append((f"cap: {group}", excess, why))
     if total:
         points = [p for _, p, _ in out]
         excess = bounded(points, total)
@@ -349,6 +357,17 @@ def read_caps(reader: Reader, groups_used: Iterable[str | None]) -> dict[str, Ca
 
 
 Part = tuple[str, float, str]
+
+
+def parts_of(
+    model: Any, lead: Lead, activities: Sequence[Activity], at: datetime, *, explain: bool
+) -> list[Part]:
+    """Any model's parts: a rule model's own, else its score's contributions."""
+    if isinstance(model, RuleModel):
+        return model.parts(lead, activities, at=at, explain=explain)
+    return [
+        (c.name, c.points, c.reason) for c in model.score(lead, activities, at=at).contributions
+    ]
 
 
 def rate(
@@ -441,7 +460,7 @@ class RuleModel(ModelData):
         return self.rate(lead, activities, at=at, explain=False)[1]
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity] = (), *, at: datetime
+        self, leads: Iterable[Lead], activities: BatchActivities = (), *, at: datetime
     ) -> Scores:
         """Score a batch: values and bands now, each explanation when its score is read."""
         leads = list(leads)

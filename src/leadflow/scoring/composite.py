@@ -26,7 +26,7 @@ from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.scoring._base import Band, Bands, Score, ScoringModel
-from leadflow.scoring._rules import Part, RuleModel, check_type, rate
+from leadflow.scoring._rules import Part, RuleModel, check_type, parts_of, rate
 
 __all__ = ["GradeMatrix", "StageThresholds", "WeightedSum"]
 
@@ -52,7 +52,11 @@ def _to_data(model: Any, key: str) -> dict[str, Any]:
     return data
 
 
-def _prefixed(prefix: str, parts: Sequence[Part], weight: float = 1.0) -> list[Part]:
+def _prefixed(
+    prefix: str, parts: Sequence[Part], weight: float = 1.0, *, explain: bool = True
+) -> list[Part]:
+    if not explain:  # names and reasons are not read: keep the points, skip the texts
+        return list(parts) if weight == 1.0 else [(n, p * weight, r) for n, p, r in parts]
     if weight == 1.0:
         return [(f"{prefix}/{name}", points, reason) for name, points, reason in parts]
     return [
@@ -190,8 +194,8 @@ class WeightedSum(RuleModel):
         """Every part's contributions, times its weight, prefixed with its name."""
         found: list[Part] = []
         for model, weight in self.parts_:
-            sub = rate(model, lead, activities, at, explain=explain)[0]
-            found.extend(_prefixed(model.name, sub, weight))
+            sub = parts_of(model, lead, activities, at, explain=explain)
+            found.extend(_prefixed(model.name, sub, weight, explain=explain))
         return found
 
     def to_dict(self) -> dict[str, Any]:

@@ -303,13 +303,18 @@ class ActivityRule:
 Rule = ActivityRule | FitRule
 
 
-def _index(rules: Sequence[Rule]) -> dict[ActivityKind, tuple[int, ...]]:
-    index: dict[ActivityKind, list[int]] = {}
+# For each activity kind, the rules it feeds: (index, direction filter, window, decays).
+_Plan = dict[ActivityKind, tuple[tuple[int, Direction | None, float | None, bool], ...]]
+
+
+def _plan(rules: Sequence[Rule], decay: Decay) -> _Plan:
+    plan: dict[ActivityKind, list[tuple[int, Direction | None, float | None, bool]]] = {}
     for i, rule in enumerate(rules):
         if isinstance(rule, ActivityRule):
+            step = (i, rule.direction, rule.within_days, rule.decay and bool(decay))
             for kind in rule.kinds:
-                index.setdefault(kind, []).append(i)
-    return {kind: tuple(found) for kind, found in index.items()}
+                plan.setdefault(kind, []).append(step)
+    return {kind: tuple(steps) for kind, steps in plan.items()}
 
 
 def _multipliers(value: Mapping[Any, float]) -> dict[Direction, float]:
@@ -334,12 +339,12 @@ class EngagementModel(RuleModel):
     groups: Mapping[str, Cap] = attrs.field(factory=dict)
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
-    _by_kind: dict[ActivityKind, tuple[int, ...]] = attrs.field(init=False, repr=False, eq=False)
+    _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
     _group_of: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
-        object.__setattr__(self, "_by_kind", _index(self.rules))
+        object.__setattr__(self, "_plan", _plan(self.rules, self.decay))
         object.__setattr__(self, "_group_of", tuple(rule.group for rule in self.rules))
         for group in self.groups:
             if group not in self._group_of:
@@ -357,33 +362,31 @@ class EngagementModel(RuleModel):
 
         With ``explain=False`` the reasons are left empty (for speed).
         """
-        rules = self.rules
         counts, weights = self._tally(activities, at)
         parts = []
-        for i, rule in enumerate(rules):
-            if isinstance(rule, ActivityRule):
-                points = rule.total(counts[i], weights[i]) if counts[i] else 0.0
+        for i, rule in enumerate(self.rules):
+            if counts[i]:
+                assert isinstance(rule, ActivityRule)
+                points = rule.total(counts[i], weights[i])
                 why = rule.describe(counts[i], weights[i], self) if explain and points else ""
-            elif rule.applies(lead, activities, at):
+            elif isinstance(rule, FitRule) and rule.applies(lead, activities, at):
                 points, why = rule.points, rule.describe() if explain else ""
             else:
                 points, why = 0.0, ""
             parts.append((rule.name, points, why))
-        kept = capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
-        return [part for part in kept if part[1] != 0.0]
+        return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
 
     def _tally(self, activities: Sequence[Activity], at: datetime) -> tuple[list[int], list[float]]:
         """Per rule: how many activities matched, and their total weight."""
-        rules = self.rules
-        counts = [0] * len(rules)
-        weights = [0.0] * len(rules)
-        by_kind = self._by_kind
+        size = len(self.rules)
+        counts = [0] * size
+        weights = [0.0] * size
+        plan = self._plan
         multiplier = self.direction.get
-        decay = self.decay
-        decays = bool(decay)
+        factor = self.decay.factor
         for activity in activities:
-            found = by_kind.get(activity.kind)
-            if found is None:
+            steps = plan.get(activity.kind)
+            if steps is None:
                 continue
             age = (at - activity.occurred_at).total_seconds()
             if age < 0:
@@ -392,17 +395,15 @@ class EngagementModel(RuleModel):
             direction = activity.direction
             weight = 1.0 if direction is None else multiplier(direction, 1.0)
             decayed = None
-            for i in found:
-                rule = rules[i]
-                assert isinstance(rule, ActivityRule)
-                if rule.direction is not None and direction is not rule.direction:
+            for i, only, within, decays in steps:
+                if only is not None and direction is not only:
                     continue
-                if rule.within_days is not None and days > rule.within_days:
+                if within is not None and days > within:
                     continue
                 counts[i] += 1
-                if rule.decay and decays:
+                if decays:
                     if decayed is None:
-                        decayed = weight * decay.factor(days)
+                        decayed = weight * factor(days)
                     weights[i] += decayed
                 else:
                     weights[i] += weight

@@ -68,7 +68,7 @@ class FitRule:
 
     def applies(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> bool:
         """Whether all of the rule's conditions hold for the lead."""
-        return all(c.test(lead, activities, at) for c in self.when)
+        return all(condition.test(lead, activities, at) for condition in self.when)
 
     def describe(self) -> str:
         """The rule's conditions in words."""
@@ -139,8 +139,7 @@ class FitModel(RuleModel):
             else (rule.name, 0.0, "")
             for rule in self.rules
         ]
-        kept = capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
-        return [part for part in kept if part[1] != 0.0]
+        return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data."""

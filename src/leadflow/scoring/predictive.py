@@ -53,6 +53,7 @@ from leadflow.errors import InvalidConfiguration, ModelNotFitted, ValidationErro
 from leadflow.leads import Lead
 from leadflow.scoring._base import (
     Bands,
+    BatchActivities,
     Contribution,
     Example,
     Score,
@@ -716,7 +717,7 @@ class NaiveBayes(ModelData):
         )
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity] = (), *, at: datetime
+        self, leads: Iterable[Lead], activities: BatchActivities = (), *, at: datetime
     ) -> Scores:
         """Score a batch; the explanations are built when a score is first read."""
         intercept, tables = self._fitted()
@@ -1171,7 +1172,7 @@ class LogisticRegression(ModelData):
         )
 
     def score_many(
-        self, leads: Iterable[Lead], activities: Iterable[Activity] = (), *, at: datetime
+        self, leads: Iterable[Lead], activities: BatchActivities = (), *, at: datetime
     ) -> Scores:
         """Score a batch; the explanations are built when a score is first read.
 
