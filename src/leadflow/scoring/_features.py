@@ -94,6 +94,10 @@ def _may_email(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
     return lead.consent.may_email(require_opt_in=False)
 
 
+def _may_call(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
+    return lead.consent.may_call(require_opt_in=False)
+
+
 def _bant_known(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
     return len(lead.bant.known)
 
@@ -131,6 +135,7 @@ _FIXED: dict[str, FieldGetter] = {
     "website_domain": _website_domain,
     "do_not_contact": _do_not_contact,
     "may_email": _may_email,
+    "may_call": _may_call,
     "bant_known": _bant_known,
     "activities": _activity_count,
     "days_since_last_activity": _days_since_last,
