@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -38,6 +38,10 @@ _OPERATORS = ("in", "not_in", "equals", "min", "max", "matches", "missing")
 
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, frozenset) and not value)
 
 
 def _show(value: Any) -> str:
@@ -79,6 +83,7 @@ class Condition:
     _get: FieldGetter = attrs.field(init=False, repr=False, eq=False)
     _folded: frozenset[Any] = attrs.field(init=False, repr=False, eq=False)
     _pattern: re.Pattern[str] | None = attrs.field(init=False, repr=False, eq=False)
+    _holds: Callable[[Any], bool] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         given = [
@@ -111,6 +116,17 @@ class Condition:
                     value=self.matches,
                 ) from None
         object.__setattr__(self, "_pattern", pattern)
+        if self.missing is not None:
+            holds = self._holds_missing
+        elif self.one_of is not None or self.none_of is not None:
+            holds = self._holds_listed
+        elif self.equals is not None:
+            holds = self._holds_equal
+        elif pattern is not None:
+            holds = self._holds_match
+        else:
+            holds = self._holds_range
+        object.__setattr__(self, "_holds", holds)
 
     def value(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
         """The field's value for this lead."""
@@ -118,25 +134,34 @@ class Condition:
 
     def test(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> bool:
         """Whether the lead passes."""
-        return self.holds(self._get(lead, activities, at))
+        return self._holds(self._get(lead, activities, at))
 
     def holds(self, value: Any) -> bool:
         """Whether a field value passes."""
-        absent = value is None or value == "" or (isinstance(value, frozenset) and not value)
-        if self.missing is not None:
-            return absent is self.missing
-        if absent:
+        return self._holds(value)
+
+    # One checker per kind of test, chosen once when the condition is built.
+
+    def _holds_missing(self, value: Any) -> bool:
+        return _absent(value) is self.missing
+
+    def _holds_listed(self, value: Any) -> bool:
+        if _absent(value):
             return False
-        if self.one_of is not None or self.none_of is not None:
-            if isinstance(value, frozenset | set | tuple | list):
-                hit = any(_fold(v) in self._folded for v in value)
-            else:
-                hit = _fold(value) in self._folded
-            return hit if self.one_of is not None else not hit
-        if self.equals is not None:
-            return bool(_fold(value) == _fold(self.equals))
-        if self._pattern is not None:
-            return isinstance(value, str) and self._pattern.search(value) is not None
+        if isinstance(value, frozenset | set | tuple | list):
+            hit = any(_fold(v) in self._folded for v in value)
+        else:
+            hit = _fold(value) in self._folded
+        return hit if self.one_of is not None else not hit
+
+    def _holds_equal(self, value: Any) -> bool:
+        return not _absent(value) and bool(_fold(value) == _fold(self.equals))
+
+    def _holds_match(self, value: Any) -> bool:
+        pattern = self._pattern
+        return isinstance(value, str) and pattern is not None and pattern.search(value) is not None
+
+    def _holds_range(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
         low = self.minimum if self.minimum is not None else -math.inf
@@ -305,7 +330,7 @@ def bounded(points: Sequence[float], cap: Cap) -> float:
 
 def capped_parts(
     parts: list[tuple[str, float, str]],
-    groups: Sequence[str | None],
+    groups: Mapping[str, str | None],
     caps: Mapping[str, Cap],
     total: Cap,
     *,
@@ -313,7 +338,7 @@ def capped_parts(
 ) -> list[tuple[str, float, str]]:
     """``parts`` (name, points, reason) with one more part per cap that bit.
 
-    ``groups[i]`` is the group of ``parts[i]``.  Each capped group gets a
+    ``groups`` maps a part's name to its group.  Each capped group gets a
     ``cap: <group>`` part that brings its sum within bounds, then the total gets
     a ``cap: total`` part.  Parts with no points are left out.
     """
@@ -321,7 +346,7 @@ def capped_parts(
         return [part for part in parts if part[1] != 0.0]
     out = [part for part in parts if part[1] != 0.0]
     for group, cap in caps.items():
-        points = [p for (_, p, _), g in zip(parts, groups, strict=True) if g == group]
+        points = [p for name, p, _ in parts if groups.get(name) == group]
         excess = bounded(points, cap)
         if excess:
             why = f"group {group!r} {cap.describe(math.fsum(points))}" if explain else ""

@@ -106,7 +106,7 @@ class Decay:
     def factor(self, age_days: float) -> float:
         """The weight of an activity ``age_days`` old."""
         if self.half_life_days is not None:
-            return math.exp(-_LN2 * age_days / self.half_life_days)
+            return math.exp(-_LN2 / (self.half_life_days * _DAY) * (age_days * _DAY))
         if not self.steps:
             return 1.0
         for step in self.steps:
@@ -303,7 +303,8 @@ class ActivityRule:
 Rule = ActivityRule | FitRule
 
 
-# For each activity kind, the rules it feeds: (index, direction filter, window, decays).
+# For each activity kind, the rules it feeds: (index, direction filter, window in
+# seconds, decays).
 _Plan = dict[ActivityKind, tuple[tuple[int, Direction | None, float | None, bool], ...]]
 
 
@@ -311,7 +312,8 @@ def _plan(rules: Sequence[Rule], decay: Decay) -> _Plan:
     plan: dict[ActivityKind, list[tuple[int, Direction | None, float | None, bool]]] = {}
     for i, rule in enumerate(rules):
         if isinstance(rule, ActivityRule):
-            step = (i, rule.direction, rule.within_days, rule.decay and bool(decay))
+            within = None if rule.within_days is None else rule.within_days * _DAY
+            step = (i, rule.direction, within, rule.decay and bool(decay))
             for kind in rule.kinds:
                 plan.setdefault(kind, []).append(step)
     return {kind: tuple(steps) for kind, steps in plan.items()}
@@ -340,14 +342,14 @@ class EngagementModel(RuleModel):
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
     _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
-    _group_of: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
+    _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
         object.__setattr__(self, "_plan", _plan(self.rules, self.decay))
-        object.__setattr__(self, "_group_of", tuple(rule.group for rule in self.rules))
+        object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
-            if group not in self._group_of:
+            if group not in self._group_of.values():
                 raise InvalidConfiguration(key=f"groups.{group}", reason="no rule is in this group")
 
     def parts(
@@ -365,15 +367,14 @@ class EngagementModel(RuleModel):
         counts, weights = self._tally(activities, at)
         parts = []
         for i, rule in enumerate(self.rules):
-            if counts[i]:
+            count = counts[i]
+            if count:
                 assert isinstance(rule, ActivityRule)
-                points = rule.total(counts[i], weights[i])
-                why = rule.describe(counts[i], weights[i], self) if explain and points else ""
-            elif isinstance(rule, FitRule) and rule.applies(lead, activities, at):
-                points, why = rule.points, rule.describe() if explain else ""
-            else:
-                points, why = 0.0, ""
-            parts.append((rule.name, points, why))
+                points = rule.total(count, weights[i])
+                why = rule.describe(count, weights[i], self) if explain and points else ""
+                parts.append((rule.name, points, why))
+            elif type(rule) is FitRule and rule.applies(lead, activities, at):
+                parts.append((rule.name, rule.points, rule.describe() if explain else ""))
         return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
 
     def _tally(self, activities: Sequence[Activity], at: datetime) -> tuple[list[int], list[float]]:
@@ -383,7 +384,10 @@ class EngagementModel(RuleModel):
         weights = [0.0] * size
         plan = self._plan
         multiplier = self.direction.get
-        factor = self.decay.factor
+        decay = self.decay
+        # With a half-life, an activity age seconds old weighs exp(rate * age).
+        rate = None if decay.half_life_days is None else -_LN2 / (decay.half_life_days * _DAY)
+        exp = math.exp
         for activity in activities:
             steps = plan.get(activity.kind)
             if steps is None:
@@ -391,19 +395,20 @@ class EngagementModel(RuleModel):
             age = (at - activity.occurred_at).total_seconds()
             if age < 0:
                 continue
-            days = age / _DAY
             direction = activity.direction
             weight = 1.0 if direction is None else multiplier(direction, 1.0)
             decayed = None
             for i, only, within, decays in steps:
                 if only is not None and direction is not only:
                     continue
-                if within is not None and days > within:
+                if within is not None and age > within:
                     continue
                 counts[i] += 1
                 if decays:
                     if decayed is None:
-                        decayed = weight * factor(days)
+                        decayed = weight * (
+                            exp(rate * age) if rate is not None else decay.factor(age / _DAY)
+                        )
                     weights[i] += decayed
                 else:
                     weights[i] += weight

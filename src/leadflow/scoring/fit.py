@@ -68,7 +68,10 @@ class FitRule:
 
     def applies(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> bool:
         """Whether all of the rule's conditions hold for the lead."""
-        return all(condition.test(lead, activities, at) for condition in self.when)
+        when = self.when
+        if len(when) == 1:
+            return when[0].test(lead, activities, at)
+        return all(condition.test(lead, activities, at) for condition in when)
 
     def describe(self) -> str:
         """The rule's conditions in words."""
@@ -112,13 +115,13 @@ class FitModel(RuleModel):
     groups: Mapping[str, Cap] = attrs.field(factory=dict)
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
-    _group_of: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
+    _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
-        object.__setattr__(self, "_group_of", tuple(rule.group for rule in self.rules))
+        object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
-            if group not in self._group_of:
+            if group not in self._group_of.values():
                 raise InvalidConfiguration(key=f"groups.{group}", reason="no rule is in this group")
 
     def parts(
@@ -135,9 +138,8 @@ class FitModel(RuleModel):
         """
         parts = [
             (rule.name, rule.points, rule.describe() if explain else "")
-            if rule.applies(lead, activities, at)
-            else (rule.name, 0.0, "")
             for rule in self.rules
+            if rule.applies(lead, activities, at)
         ]
         return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
 
