@@ -60,7 +60,7 @@ def _probability(inst: object, attribute: attrs.Attribute[Any], value: float | N
 
 def _sums_to_value(inst: Score, attribute: attrs.Attribute[Any], value: float) -> None:
     total = math.fsum(c.points for c in inst.contributions)
-    if inst.contributions and total != value:
+    if total != value:
         fail(inst, "value", value, f"must equal the sum of the contributions ({total!r})")
 
 
@@ -145,6 +145,25 @@ class Band:
     minimum: float = attrs.field(default=-math.inf)
 
 
+def _check_bands(bands: Sequence[Band], key: str) -> None:
+    """Refuse two bands with one name or one minimum, naming the second one's key."""
+    names: set[str] = set()
+    minimums: set[float] = set()
+    for i, band in enumerate(bands):
+        if band.name in names:
+            raise InvalidConfiguration(
+                key=f"{key}[{i}].name", reason="is used by two bands", value=band.name
+            )
+        if band.minimum in minimums:
+            raise InvalidConfiguration(
+                key=f"{key}[{i}].min",
+                reason="two bands start at the same value",
+                value=band.minimum,
+            )
+        names.add(band.name)
+        minimums.add(band.minimum)
+
+
 def _descending(value: Iterable[Band]) -> tuple[Band, ...]:
     return tuple(sorted(value, key=lambda band: -band.minimum))
 
@@ -160,18 +179,7 @@ class Bands:
     bands: tuple[Band, ...] = attrs.field(default=(), converter=_descending)
 
     def __attrs_post_init__(self) -> None:
-        names = [band.name for band in self.bands]
-        for i, band in enumerate(self.bands):
-            if band.name in names[:i]:
-                raise InvalidConfiguration(
-                    key=f"bands[{i}].name", reason="is used by two bands", value=band.name
-                )
-            if i and band.minimum == self.bands[i - 1].minimum:
-                raise InvalidConfiguration(
-                    key=f"bands[{i}].min",
-                    reason="two bands start at the same value",
-                    value=band.minimum,
-                )
+        _check_bands(self.bands, "bands")
 
     @classmethod
     def of(cls, **minimums: float) -> Bands:
@@ -211,6 +219,7 @@ class Bands:
                 Band(name=reader.text("name"), minimum=reader.number("min", default=-math.inf))
             )
             reader.done()
+        _check_bands(bands, key)  # before sorting, so that the index is the file's
         return cls(tuple(bands))
 
 

@@ -54,7 +54,7 @@ class _CountOf:
 
     def __call__(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
         kind = self.kind
-        return sum(1 for a in activities if a.kind is kind and a.occurred_at <= at)
+        return sum(1 for a in activities if a.kind == kind and a.occurred_at <= at)
 
 
 @attrs.frozen

@@ -72,10 +72,12 @@ def model_from_dict(data: Mapping[str, Any], *, key: str = "$") -> Any:
     """
     reader = Reader(data, key)
     name = reader.text("type")
-    kind = find_model(name)
-    if not hasattr(kind, "from_dict"):
-        raise reader.fail("type", "this model cannot be read from data (no from_dict)", name)
     try:
+        kind = find_model(name)
+        if not hasattr(kind, "from_dict"):
+            raise InvalidConfiguration(
+                key="type", reason="this model cannot be read from data (no from_dict)", value=name
+            )
         return kind.from_dict(data)
     except InvalidConfiguration as error:
         if key == "$":

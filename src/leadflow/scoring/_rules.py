@@ -155,11 +155,18 @@ class Condition:
         return hit if self.one_of is not None else not hit
 
     def _holds_equal(self, value: Any) -> bool:
-        return not _absent(value) and bool(_fold(value) == _fold(self.equals))
+        if _absent(value) or isinstance(value, bool) is not isinstance(self.equals, bool):
+            return False  # true is not 1, and 1 is not true
+        return bool(_fold(value) == _fold(self.equals))
 
     def _holds_match(self, value: Any) -> bool:
         pattern = self._pattern
-        return isinstance(value, str) and pattern is not None and pattern.search(value) is not None
+        return (
+            isinstance(value, str)
+            and not _absent(value)
+            and pattern is not None
+            and pattern.search(value) is not None
+        )
 
     def _holds_range(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -300,10 +307,19 @@ class Cap:
     @classmethod
     def read(cls, reader: Reader) -> Cap:
         """The ``max``/``min`` keys of a table."""
+        maximum, minimum = reader.optional_number("max"), reader.optional_number("min")
         try:
-            return cls(maximum=reader.optional_number("max"), minimum=reader.optional_number("min"))
+            return cls(maximum=maximum, minimum=minimum)
         except InvalidConfiguration as error:
             raise reader.fail("min", error.reason, error.value) from None
+
+    def clamp(self, value: float) -> float:
+        """``value`` brought within the bounds (the bound itself when it is passed)."""
+        if self.maximum is not None and value > self.maximum:
+            return self.maximum
+        if self.minimum is not None and value < self.minimum:
+            return self.minimum
+        return value
 
 
 def bounded(points: Sequence[float], cap: Cap) -> float:
@@ -532,7 +548,8 @@ def _inline(value: Any) -> str:
             return "nan"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # JSON's escapes are TOML's, but TOML also forbids a raw DEL character.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list | tuple):

@@ -123,6 +123,21 @@ class Criterion:
 _LEVELS: dict[str, type[Authority] | type[Need]] = {"authority": Authority, "need": Need}
 
 
+def _amount_range(item: Reader) -> AmountRange:
+    low = item.raw("min")
+    if isinstance(low, bool) or not isinstance(low, int | float | str):
+        raise item.fail("min", "must be an amount", low)
+    try:
+        minimum = Decimal(str(low))
+    except ArithmeticError:
+        raise item.fail("min", "must be an amount", low) from None
+    if not minimum.is_finite():
+        raise item.fail("min", "must be a finite amount", low)
+    found = AmountRange(minimum=minimum, share=item.number("share", minimum=0, maximum=1))
+    item.done()
+    return found
+
+
 def _read_criterion(reader: Reader, name: str) -> Criterion:
     fields: dict[str, Any] = {"weight": reader.number("weight", minimum=0)}
     if name in _LEVELS:
@@ -135,22 +150,14 @@ def _read_criterion(reader: Reader, name: str) -> Criterion:
                     key, "unknown level; expected one of: " + ", ".join(sorted(levels))
                 )
         fields["values"] = {key: values.number(key, minimum=0, maximum=1) for key in values.data}
+        if not fields["values"]:
+            raise reader.fail("values", "give the share of at least one level")
         values.done()
     elif name == "budget":
         fields["currency"] = reader.text("currency").upper()
-        ranges = []
-        for item in reader.tables("ranges"):
-            low = item.raw("min")
-            if isinstance(low, bool) or not isinstance(low, int | float | str):
-                raise item.fail("min", "must be an amount", low)
-            try:
-                minimum = Decimal(str(low))
-            except ArithmeticError:
-                raise item.fail("min", "must be an amount", low) from None
-            ranges.append(
-                AmountRange(minimum=minimum, share=item.number("share", minimum=0, maximum=1))
-            )
-            item.done()
+        ranges = [_amount_range(item) for item in reader.tables("ranges")]
+        if not ranges:
+            raise reader.fail("ranges", "give at least one range")
         fields["amounts"] = ranges
     else:
         ranges_days = []
@@ -162,6 +169,8 @@ def _read_criterion(reader: Reader, name: str) -> Criterion:
                 )
             )
             item.done()
+        if not ranges_days:
+            raise reader.fail("ranges", "give at least one range")
         fields["days"] = ranges_days
         fields["passed"] = reader.number("passed", default=0.0, minimum=0, maximum=1)
     reader.done()
@@ -194,6 +203,10 @@ class Qualification:
 
     def __bool__(self) -> bool:
         return self.qualified
+
+
+def _default_qualify() -> QualifyRule:
+    return QualifyRule(min_points=50.0, min_known=3)
 
 
 def _default_criteria() -> dict[str, Criterion]:
@@ -237,7 +250,7 @@ class BantModel(RuleModel):
 
     name: str = "bant"
     criteria: Mapping[str, Criterion] = attrs.field(factory=_default_criteria)
-    qualify: QualifyRule = attrs.field(factory=lambda: QualifyRule(min_points=50.0, min_known=3))
+    qualify: QualifyRule = attrs.field(factory=_default_qualify)
     bands: Bands = attrs.field(factory=Bands)
 
     def __attrs_post_init__(self) -> None:
@@ -314,7 +327,7 @@ class BantModel(RuleModel):
         if not criteria:
             raise reader.fail("budget", "weigh at least one of " + ", ".join(BANT.CRITERIA))
         qualify = reader.table("qualify", required=False)
-        rule = QualifyRule()
+        rule = _default_qualify()
         if qualify is not None:
             required = qualify.texts("required", required=False)
             rule = QualifyRule(

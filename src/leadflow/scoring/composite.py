@@ -4,8 +4,8 @@ A :class:`GradeMatrix` grades fit by letter and engagement by number, so ``A1``
 is a lead that fits well and is very engaged and ``D4`` one that neither fits
 nor engages; its value is the sum of the two.  A :class:`WeightedSum` adds its
 parts' values times their weights.  :class:`StageThresholds` maps a score to the
-marketing stage it earns (``mql``, ``sql``), for
-:func:`leadflow.services.score_leads` or your own code.
+marketing stage it earns (``mql``, ``sql``), to pass to
+:func:`leadflow.services.advance_marketing_stage`.
 
 Both composites explain a score by their parts' contributions, each named
 ``<part>/<rule>``.

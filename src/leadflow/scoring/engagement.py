@@ -106,7 +106,7 @@ class Decay:
     def factor(self, age_days: float) -> float:
         """The weight of an activity ``age_days`` old."""
         if self.half_life_days is not None:
-            return math.exp(-_LN2 / (self.half_life_days * _DAY) * (age_days * _DAY))
+            return math.exp(-_LN2 * (age_days / self.half_life_days))
         if not self.steps:
             return 1.0
         for step in self.steps:
@@ -172,6 +172,10 @@ class FrequencyBand:
         return count >= self.minimum and (self.maximum is None or count <= self.maximum)
 
 
+def _optional_direction(value: Direction | str | None) -> Direction | None:
+    return None if value is None else Direction(value)
+
+
 def _kinds(value: Iterable[ActivityKind | str]) -> frozenset[ActivityKind]:
     return frozenset(ActivityKind(kind) for kind in value)
 
@@ -191,7 +195,7 @@ class ActivityRule:
     kinds: frozenset[ActivityKind] = attrs.field(converter=_kinds)
     points: float | None = None
     frequency: tuple[FrequencyBand, ...] = attrs.field(default=(), converter=to_tuple)
-    direction: Direction | None = None
+    direction: Direction | None = attrs.field(default=None, converter=_optional_direction)
     within_days: float | None = None
     decay: bool = True
     cap: Cap = attrs.field(factory=Cap)
@@ -211,14 +215,14 @@ class ActivityRule:
             raw = self.points * weight
         else:
             raw = next((band.points for band in self.frequency if band.covers(count)), 0.0)
-        return raw + self.cap.excess(raw)
+        return self.cap.clamp(raw)
 
     def describe(self, count: int, weight: float, model: EngagementModel) -> str:
         """Why the rule gave what it gave, in words."""
         window = f" in the last {self.within_days:g} days" if self.within_days else ""
         if self.points is None:
             raw = next((band.points for band in self.frequency if band.covers(count)), 0.0)
-            text = f"{count} activities{window}: {raw:g} points"
+            text = f"{count} {'activity' if count == 1 else 'activities'}{window}: {raw:g} points"
         else:
             raw = self.points * weight
             text = f"{count} x {self.points:g} points{window}"
@@ -262,6 +266,8 @@ class ActivityRule:
     def from_data(cls, reader: Reader) -> ActivityRule:
         """A rule from its table; errors name the key path."""
         kinds = []
+        if not reader.list("kinds"):
+            raise reader.fail("kinds", "must name at least one kind")
         for i, kind in enumerate(reader.texts("kinds")):
             if kind not in _KINDS:
                 expected = ", ".join(_KINDS)
@@ -368,7 +374,7 @@ class EngagementModel(RuleModel):
         parts = []
         for i, rule in enumerate(self.rules):
             count = counts[i]
-            if count:
+            if count or (type(rule) is ActivityRule and rule.frequency):
                 assert isinstance(rule, ActivityRule)
                 points = rule.total(count, weights[i])
                 why = rule.describe(count, weights[i], self) if explain and points else ""
@@ -385,8 +391,9 @@ class EngagementModel(RuleModel):
         plan = self._plan
         multiplier = self.direction.get
         decay = self.decay
-        # With a half-life, an activity age seconds old weighs exp(rate * age).
-        rate = None if decay.half_life_days is None else -_LN2 / (decay.half_life_days * _DAY)
+        # With a half-life h, an activity age seconds old weighs exp(-ln 2 * age / h);
+        # age / h is exactly 1.0 at one half-life, so the weight is exactly 0.5 there.
+        life = None if decay.half_life_days is None else decay.half_life_days * _DAY
         exp = math.exp
         for activity in activities:
             steps = plan.get(activity.kind)
@@ -406,9 +413,8 @@ class EngagementModel(RuleModel):
                 counts[i] += 1
                 if decays:
                     if decayed is None:
-                        decayed = weight * (
-                            exp(rate * age) if rate is not None else decay.factor(age / _DAY)
-                        )
+                        factor = exp(-_LN2 * (age / life)) if life else decay.factor(age / _DAY)
+                        decayed = weight * factor
                     weights[i] += decayed
                 else:
                     weights[i] += weight

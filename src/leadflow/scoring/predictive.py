@@ -1008,8 +1008,8 @@ class LogisticRegression(ModelData):
     step if it would go uphill, until the largest change is under ``tol`` (relative
     to the largest coefficient when that is over 1) or after ``max_iter`` steps
     (Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, 2nd
-    ed., 2009, §4.4.1 and §4.4.4).  Not converging is not an error: ``converged_``
-    records it.
+    ed., 2009, §4.4.1 for Newton's method and §3.4.1 for the L2 penalty).  Not
+    converging is not an error: ``converged_`` records it.
 
     Encoding: a categorical feature is one-hot over the levels seen at fit (every
     level gets a column; missing is a level of its own; an unseen value is all
