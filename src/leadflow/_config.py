@@ -12,8 +12,10 @@ import json
 import math
 import sys
 from collections.abc import Mapping
+from datetime import timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadflow.errors import InvalidConfiguration
 
@@ -22,7 +24,15 @@ if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
 else:  # pragma: no cover - depends on the interpreter
     import tomli as tomllib
 
-__all__ = ["Reader", "load_file", "load_json", "load_toml", "mapping", "require_text"]
+__all__ = [
+    "Reader",
+    "load_file",
+    "load_json",
+    "load_toml",
+    "mapping",
+    "require_text",
+    "time_zone",
+]
 
 
 def mapping(data: Any, key: str) -> Mapping[str, Any]:
@@ -206,6 +216,18 @@ def check_number(
     if above is not None and value <= above:
         raise InvalidConfiguration(key=key, reason=f"must be more than {above:g}", value=value)
     return float(value)
+
+
+def time_zone(name: str, *, key: str = "time_zone") -> tzinfo:
+    """The IANA time zone ``name`` (``"UTC"`` always works); unknown is an error at ``key``."""
+    if name == "UTC":
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidConfiguration(
+            key=key, reason="not a known IANA time zone", value=name
+        ) from None
 
 
 def load_toml(text: str) -> dict[str, Any]:

@@ -31,14 +31,13 @@ functions are pure; :mod:`leadflow.services` stores their results.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from leadflow._config import Reader, load_file, load_toml, require_text
+from leadflow._config import Reader, load_file, load_toml, require_text, time_zone
 from leadflow._fields import to_frozenset, to_tuple, to_utc
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
@@ -79,17 +78,6 @@ class Outcome(StrEnum):
     LOST = "lost"
 
 
-def _zone(name: str) -> tzinfo:
-    if name == "UTC":
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidConfiguration(
-            key="time_zone", reason="not a known IANA time zone", value=name
-        ) from None
-
-
 @attrs.frozen(kw_only=True)
 class BusinessCalendar:
     """Working days for due dates: weekdays except ``weekend`` days and ``holidays``.
@@ -113,7 +101,7 @@ class BusinessCalendar:
                 reason="must be weekday numbers 0 (Monday) to 6, not all seven",
                 value=sorted(self.weekend),
             )
-        object.__setattr__(self, "_zone", _zone(self.time_zone))
+        object.__setattr__(self, "_zone", time_zone(self.time_zone))
 
     def is_business_day(self, day: date) -> bool:
         """Whether ``day`` is a working day."""

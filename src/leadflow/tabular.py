@@ -38,12 +38,11 @@ from datetime import date, datetime, time, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from dateutil.parser import isoparse
 
-from leadflow._config import Reader, load_file, load_json, load_toml, require_text
+from leadflow._config import Reader, load_file, load_json, load_toml, require_text, time_zone
 from leadflow._fields import FrozenMap, to_tuple
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import ROOT, InvalidConfiguration, ValidationError
@@ -339,17 +338,6 @@ class ActivityColumn:
             )
 
 
-def _zone(name: str) -> tzinfo:
-    if name == "UTC":
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidConfiguration(
-            key="time_zone", reason="not a known IANA time zone", value=name
-        ) from None
-
-
 @attrs.frozen(kw_only=True)
 class ColumnMapping:
     """How the columns of a table become leads and activities: see the module's docs.
@@ -373,7 +361,7 @@ class ColumnMapping:
 
     def __attrs_post_init__(self) -> None:
         _check_time("created_at", self.created_at)
-        _zone(self.time_zone)
+        time_zone(self.time_zone)
         for i, placeholder in enumerate(self.missing):
             if not isinstance(placeholder, str):
                 raise InvalidConfiguration(
@@ -910,7 +898,7 @@ class _Importer:
 
     def __init__(self, mapping: ColumnMapping, header: list[str], *, strict_columns: bool) -> None:
         self.mapping = mapping
-        self.zone = _zone(mapping.time_zone)
+        self.zone = time_zone(mapping.time_zone)
         self.placeholders = {p.strip().casefold() for p in mapping.missing}
         self.columns = [c for c in mapping.columns if c.field != _IGNORE]
         self.column_of = {c.field: c.name for c in self.columns}
