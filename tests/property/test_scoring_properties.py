@@ -37,14 +37,20 @@ KINDS = [
 GROUPS = ["web", "email"]
 
 points = st.floats(-50, 50, allow_nan=False, allow_infinity=False) | st.integers(-50, 50)
-bounds = st.floats(-200, 200, allow_nan=False, allow_infinity=False)
+# Bounds as a file would give them (on a 1/64 grid), and a min at least 1 below a max:
+# a cap keeps a sum within [min, max] only while that interval is wider than the
+# rounding step of the sum's points (see Cap), which a min of 1e-174 and an equal max
+# are not.
+bounds = st.integers(-12_800, 12_800).map(lambda i: i / 64)
 
 
 @st.composite
 def caps(draw: st.DrawFn) -> Cap:
     low, high = draw(st.none() | bounds), draw(st.none() | bounds)
-    if low is not None and high is not None and low > high:
-        low, high = high, low
+    if low is not None and high is not None:
+        low, high = min(low, high), max(low, high)
+        if high - low < 1:
+            high = low + 1
     return Cap(minimum=low, maximum=high)
 
 

@@ -267,7 +267,14 @@ def conditions_to_data(conditions: Sequence[Condition]) -> Any:
 
 @attrs.frozen(kw_only=True)
 class Cap:
-    """Bounds on a sum of points: at most ``maximum``, at least ``minimum`` (either optional)."""
+    """Bounds on a sum of points: at most ``maximum``, at least ``minimum`` (either optional).
+
+    A sum over a bound is brought back to it by one more contribution, so that the
+    contributions still add up to the value; the value then never passes the bound
+    it was brought to.  Floating point sets one limit: with both bounds given, the
+    interval between them must be wider than the rounding step of the points (about
+    1e-16 of their size), or the value may land just outside it.
+    """
 
     maximum: float | None = None
     minimum: float | None = None
@@ -532,8 +539,13 @@ def check_type(reader: Reader, expected: str, *, required: bool = False) -> None
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def _string(text: str) -> str:
+    # JSON's escapes are TOML's, but TOML also forbids a raw DEL character.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _BARE.match(key) else _string(key)
 
 
 def _inline(value: Any) -> str:
@@ -548,8 +560,7 @@ def _inline(value: Any) -> str:
             return "nan"
         return repr(value)
     if isinstance(value, str):
-        # JSON's escapes are TOML's, but TOML also forbids a raw DEL character.
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+        return _string(value)
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list | tuple):
