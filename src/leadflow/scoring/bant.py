@@ -88,22 +88,32 @@ class Criterion:
     days: tuple[DaysRange, ...] = attrs.field(default=(), converter=_by_days)
     passed: float = 0.0
 
-    def share(self, value: object, at: datetime) -> tuple[float, str]:
-        """The share of the weight that ``value`` earns, and why."""
+    def share_of(self, value: object, at: datetime) -> float:
+        """The share of the weight that ``value`` earns."""
         if isinstance(value, Authority | Need):
-            share = self.values.get(value.value, 0.0)
-            return share, value.value.replace("_", " ")
+            return self.values.get(value.value, 0.0)
         if isinstance(value, date):
             left = (value - at.date()).days
             if left < 0:
-                return self.passed, f"{value.isoformat()} has passed"
-            share = next((r.share for r in self.days if left <= r.within_days), 0.0)
-            return share, f"{left} days away"
+                return self.passed
+            return next((r.share for r in self.days if left <= r.within_days), 0.0)
+        amount, currency = value.amount, value.currency  # type: ignore[attr-defined]
+        if self.currency is not None and currency != self.currency:
+            return 0.0
+        return next((r.share for r in self.amounts if amount >= r.minimum), 0.0)
+
+    def share(self, value: object, at: datetime) -> tuple[float, str]:
+        """The share of the weight that ``value`` earns, and why."""
+        share = self.share_of(value, at)
+        if isinstance(value, Authority | Need):
+            return share, value.value.replace("_", " ")
+        if isinstance(value, date):
+            left = (value - at.date()).days
+            return share, f"{value.isoformat()} has passed" if left < 0 else f"{left} days away"
         amount, currency = value.amount, value.currency  # type: ignore[attr-defined]
         shown = f"{amount:,} {currency}"
         if self.currency is not None and currency != self.currency:
-            return 0.0, f"{shown}: the ranges are in {self.currency}"
-        share = next((r.share for r in self.amounts if amount >= r.minimum), 0.0)
+            return share, f"{shown}: the ranges are in {self.currency}"
         return share, shown
 
     def to_data(self) -> dict[str, Any]:
@@ -288,6 +298,18 @@ class BantModel(RuleModel):
             reason = f"{why}: {share:g} of {criterion.weight:g}" if explain else ""
             parts.append((name, points, reason))
         return parts
+
+    def points(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> list[float]:
+        """The points of the criteria assessed (the fast path)."""
+        bant = lead.bant
+        found = []
+        for name, criterion in self.criteria.items():
+            assessment = getattr(bant, name)
+            if assessment is not None:
+                found.append(criterion.weight * criterion.share_of(assessment.value, at))
+        return found
 
     def qualification(self, lead: Lead, *, at: datetime) -> Qualification:
         """Whether the lead meets :attr:`qualify`, with every reason it does not."""

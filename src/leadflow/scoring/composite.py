@@ -26,7 +26,7 @@ from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.scoring._base import Band, Bands, Score, ScoringModel
-from leadflow.scoring._rules import Part, RuleModel, check_type, parts_of, rate
+from leadflow.scoring._rules import Part, RuleModel, check_type, parts_of, points_of, rate
 
 __all__ = ["GradeMatrix", "StageThresholds", "WeightedSum"]
 
@@ -113,6 +113,25 @@ class GradeMatrix(RuleModel):
         grade = None if letter is None or digit is None else letter + digit
         return parts, math.fsum(points for _, points, _ in parts), grade
 
+    def points(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> list[float]:
+        """The fit model's points then the engagement model's (the fast path)."""
+        return points_of(self.fit, lead, activities, at) + points_of(
+            self.engagement, lead, activities, at
+        )
+
+    def value_and_band(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> tuple[float, str | None]:
+        """The value (fit plus engagement) and the grade, without the explanation."""
+        fit = points_of(self.fit, lead, activities, at)
+        engaged = points_of(self.engagement, lead, activities, at)
+        letter = self.fit_grades.band(math.fsum(fit))
+        digit = self.engagement_levels.band(math.fsum(engaged))
+        grade = None if letter is None or digit is None else letter + digit
+        return math.fsum(fit + engaged), grade
+
     def grades(self) -> list[str]:
         """Every grade the matrix can give, best first (``A1``, ``A2``, ... ``D4``)."""
         return [
@@ -196,6 +215,16 @@ class WeightedSum(RuleModel):
         for model, weight in self.parts_:
             sub = parts_of(model, lead, activities, at, explain=explain)
             found.extend(_prefixed(model.name, sub, weight, explain=explain))
+        return found
+
+    def points(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> list[float]:
+        """Every part's points times its weight (the fast path)."""
+        found: list[float] = []
+        for model, weight in self.parts_:
+            points = points_of(model, lead, activities, at)
+            found.extend(points if weight == 1.0 else [p * weight for p in points])
         return found
 
     def to_dict(self) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from leadflow.scoring._rules import (
     Cap,
     RuleModel,
     capped_parts,
+    capped_points,
     check_type,
     named,
     read_caps,
@@ -325,6 +326,19 @@ def _plan(rules: Sequence[Rule], decay: Decay) -> _Plan:
     return {kind: tuple(steps) for kind, steps in plan.items()}
 
 
+# How a rule scores, worked out once per model: (index, rule, how, points, max, min).
+_LEAD_RULE, _PER_ACTIVITY, _BY_FREQUENCY = 0, 1, 2
+_Row = tuple[int, Rule, int, float, float | None, float | None]
+
+
+def _row(i: int, rule: Rule) -> _Row:
+    if isinstance(rule, FitRule):
+        return (i, rule, _LEAD_RULE, rule.points, None, None)
+    if rule.points is not None:
+        return (i, rule, _PER_ACTIVITY, rule.points, rule.cap.maximum, rule.cap.minimum)
+    return (i, rule, _BY_FREQUENCY, 0.0, rule.cap.maximum, rule.cap.minimum)
+
+
 def _multipliers(value: Mapping[Any, float]) -> dict[Direction, float]:
     return {Direction(direction): float(m) for direction, m in value.items()}
 
@@ -348,11 +362,15 @@ class EngagementModel(RuleModel):
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
     _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
+    _rows: tuple[_Row, ...] = attrs.field(init=False, repr=False, eq=False)
     _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
+    _groups: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
+        object.__setattr__(self, "_groups", tuple(rule.group for rule in self.rules))
         object.__setattr__(self, "_plan", _plan(self.rules, self.decay))
+        object.__setattr__(self, "_rows", tuple(_row(i, rule) for i, rule in enumerate(self.rules)))
         object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
             if group not in self._group_of.values():
@@ -370,18 +388,60 @@ class EngagementModel(RuleModel):
 
         With ``explain=False`` the reasons are left empty (for speed).
         """
-        counts, weights = self._tally(activities, at)
+        which, points, counts, weights = self._rule_points(lead, activities, at)
         parts = []
-        for i, rule in enumerate(self.rules):
-            count = counts[i]
-            if count or (type(rule) is ActivityRule and rule.frequency):
-                assert isinstance(rule, ActivityRule)
-                points = rule.total(count, weights[i])
-                why = rule.describe(count, weights[i], self) if explain and points else ""
-                parts.append((rule.name, points, why))
-            elif type(rule) is FitRule and rule.applies(lead, activities, at):
-                parts.append((rule.name, rule.points, rule.describe() if explain else ""))
+        for i, raw in zip(which, points, strict=True):
+            rule = self.rules[i]
+            why = ""
+            if explain:
+                if isinstance(rule, ActivityRule):
+                    why = rule.describe(counts[i], weights[i], self)
+                else:
+                    why = rule.describe()
+            parts.append((rule.name, raw, why))
         return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
+
+    def points(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> list[float]:
+        """The points of the parts, without their names and reasons (the fast path)."""
+        which, points, _, _ = self._rule_points(lead, activities, at)
+        return capped_points(which, points, self._groups, self.groups, self.total)
+
+    def _rule_points(
+        self, lead: Lead, activities: Sequence[Activity], at: datetime
+    ) -> tuple[list[int], list[float], list[int], list[float]]:
+        """The rules that gave points and their points (before group and total caps).
+
+        Also the count and weight of each rule's activities, for the explanation.
+        """
+        counts, weights = self._tally(activities, at)
+        which: list[int] = []
+        found: list[float] = []
+        for i, rule, how, points, high, low in self._rows:
+            if how == _LEAD_RULE:
+                assert isinstance(rule, FitRule)
+                if rule.applies(lead, activities, at):
+                    which.append(i)
+                    found.append(points)
+                continue
+            count = counts[i]
+            if how == _PER_ACTIVITY:
+                if not count:
+                    continue
+                raw = points * weights[i]
+            else:
+                assert isinstance(rule, ActivityRule)
+                raw = next((band.points for band in rule.frequency if band.covers(count)), 0.0)
+            # The rule's own cap, as ActivityRule.total applies it.
+            if high is not None and raw > high:
+                raw = high
+            elif low is not None and raw < low:
+                raw = low
+            if raw:
+                which.append(i)
+                found.append(raw)
+        return which, found, counts, weights
 
     def _tally(self, activities: Sequence[Activity], at: datetime) -> tuple[list[int], list[float]]:
         """Per rule: how many activities matched, and their total weight."""

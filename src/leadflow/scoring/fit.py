@@ -26,7 +26,7 @@ capped.  Keep fit apart from engagement and combine them in a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -38,11 +38,13 @@ from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.scoring._base import Bands
+from leadflow.scoring._features import FieldGetter
 from leadflow.scoring._rules import (
     Cap,
     Condition,
     RuleModel,
     capped_parts,
+    capped_points,
     check_type,
     conditions_from,
     conditions_to_data,
@@ -65,13 +67,19 @@ class FitRule:
     when: tuple[Condition, ...] = attrs.field(converter=_conditions)
     points: float
     group: str | None = None
+    _checks: tuple[tuple[FieldGetter, Callable[[Any], bool]], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_checks", tuple(c.check for c in self.when))
 
     def applies(self, lead: Lead, activities: Sequence[Activity], at: datetime) -> bool:
         """Whether all of the rule's conditions hold for the lead."""
-        when = self.when
-        if len(when) == 1:
-            return when[0].test(lead, activities, at)
-        return all(condition.test(lead, activities, at) for condition in when)
+        for get, holds in self._checks:  # noqa: SIM110 - faster than all() over a generator
+            if not holds(get(lead, activities, at)):
+                return False
+        return True
 
     def describe(self) -> str:
         """The rule's conditions in words."""
@@ -116,9 +124,11 @@ class FitModel(RuleModel):
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
     _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
+    _groups: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
+        object.__setattr__(self, "_groups", tuple(rule.group for rule in self.rules))
         object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
             if group not in self._group_of.values():
@@ -142,6 +152,23 @@ class FitModel(RuleModel):
             if rule.applies(lead, activities, at)
         ]
         return capped_parts(parts, self._group_of, self.groups, self.total, explain=explain)
+
+    def points(
+        self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
+    ) -> list[float]:
+        """The points of the parts, without their names and reasons (the fast path)."""
+        which = []
+        points = []
+        for i, rule in enumerate(self.rules):
+            for get, holds in rule._checks:  # FitRule.applies, inlined on the fast path
+                if not holds(get(lead, activities, at)):
+                    break
+            else:
+                which.append(i)
+                points.append(rule.points)
+        if not self.groups and not self.total:
+            return points
+        return capped_points(which, points, self._groups, self.groups, self.total)
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data."""
