@@ -9,9 +9,10 @@ checking untrusted payloads is the job of the edges (serialization, import).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
+from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
 import attrs
@@ -21,6 +22,7 @@ from leadflow.errors import Problem, ValidationError
 T = TypeVar("T")
 K = TypeVar("K")
 V = TypeVar("V")
+E = TypeVar("E", bound=Enum)
 
 UTC = timezone.utc
 
@@ -31,6 +33,35 @@ JsonScalar = str | int | float | bool | None
 def fail(inst: object, path: str, value: object, reason: str) -> NoReturn:
     """Raise a :class:`ValidationError` about ``path`` of ``inst``'s class."""
     raise ValidationError.single(path, value, reason, subject=type(inst).__name__)
+
+
+# -------------------------------------------------------------------------- enums
+
+
+def to_member(kind: type[E], value: Any) -> Any:
+    """For converters: the member of ``kind`` that ``value`` is or names; else ``value``.
+
+    What is not a member is left for :func:`member_of` to refuse with a
+    :class:`ValidationError`, so a bad value names its field.
+    """
+    if value is None or isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        return value
+
+
+def member_of(kind: type[E], *, optional: bool = False) -> Callable[[Any, Any, Any], None]:
+    """Validator: the value is a member of ``kind`` (or ``None`` when ``optional``)."""
+    expected = ", ".join(str(member.value) for member in kind)
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if (value is None and optional) or isinstance(value, kind):
+            return
+        fail(inst, attribute.name, value, f"must be one of: {expected}")
+
+    return check
 
 
 # --------------------------------------------------------------------------- time

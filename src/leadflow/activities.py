@@ -13,7 +13,9 @@ from leadflow._fields import (
     JsonScalar,
     aware,
     json_scalars,
+    member_of,
     non_blank,
+    to_member,
     to_utc,
     to_utc_optional,
 )
@@ -56,6 +58,16 @@ class Direction(StrEnum):
     OUTBOUND = "outbound"
 
 
+def _kind(value: ActivityKind | str) -> ActivityKind:
+    kind: ActivityKind = to_member(ActivityKind, value)
+    return kind
+
+
+def _direction(value: Direction | str | None) -> Direction | None:
+    direction: Direction | None = to_member(Direction, value)
+    return direction
+
+
 @attrs.frozen(kw_only=True)
 class Activity:
     """One interaction: a call, an e-mail, a visit, a task, a note, ...
@@ -72,11 +84,13 @@ class Activity:
         default=_entity.same_as_created, converter=to_utc, validator=_entity.updated_checks
     )
 
-    kind: ActivityKind
+    kind: ActivityKind = attrs.field(converter=_kind, validator=member_of(ActivityKind))
     #: When it happened (for planned activities, when it was planned).
     occurred_at: datetime = attrs.field(converter=to_utc, validator=aware)
     #: Inbound or outbound; ``None`` for notes and other internal records.
-    direction: Direction | None = None
+    direction: Direction | None = attrs.field(
+        default=None, converter=_direction, validator=member_of(Direction, optional=True)
+    )
     subject: str | None = None
     description: str | None = None
     lead_id: LeadId | None = None
