@@ -356,6 +356,20 @@ def bounded(points: Sequence[float], cap: Cap) -> float:
     return parts[-1]
 
 
+def _construct(cls: type[Any], fields: dict[str, Any]) -> Any:
+    return cls(**fields)
+
+
+def reduce_by_init(obj: Any) -> tuple[Any, ...]:
+    """For ``__reduce__``: pickle an attrs object as the arguments that build it again.
+
+    For models holding what cannot be pickled (compiled functions), derived again
+    when the model is built.
+    """
+    fields = {f.alias: getattr(obj, f.name) for f in attrs.fields(type(obj)) if f.init}
+    return (_construct, (type(obj), fields))
+
+
 def capped_points(
     which: Sequence[int],
     points: list[float],

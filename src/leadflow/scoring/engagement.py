@@ -51,14 +51,15 @@ from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.scoring._base import Bands
+from leadflow.scoring._compiled import Points, Tally, compile_engagement
 from leadflow.scoring._rules import (
     Cap,
     RuleModel,
     capped_parts,
-    capped_points,
     check_type,
     named,
     read_caps,
+    reduce_by_init,
 )
 from leadflow.scoring.fit import FitRule
 
@@ -364,17 +365,24 @@ class EngagementModel(RuleModel):
     _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
     _rows: tuple[_Row, ...] = attrs.field(init=False, repr=False, eq=False)
     _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
-    _groups: tuple[str | None, ...] = attrs.field(init=False, repr=False, eq=False)
+    _tally: Tally = attrs.field(init=False, repr=False, eq=False)
+    _points: Points = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
-        object.__setattr__(self, "_groups", tuple(rule.group for rule in self.rules))
         object.__setattr__(self, "_plan", _plan(self.rules, self.decay))
         object.__setattr__(self, "_rows", tuple(_row(i, rule) for i, rule in enumerate(self.rules)))
         object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
             if group not in self._group_of.values():
                 raise InvalidConfiguration(key=f"groups.{group}", reason="no rule is in this group")
+        tally, points = compile_engagement(self)
+        object.__setattr__(self, "_tally", tally)
+        object.__setattr__(self, "_points", points)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The compiled functions cannot be pickled: rebuild the model from its fields.
+        return reduce_by_init(self)
 
     def parts(
         self,
@@ -405,8 +413,7 @@ class EngagementModel(RuleModel):
         self, lead: Lead, activities: Sequence[Activity] = (), *, at: datetime
     ) -> list[float]:
         """The points of the parts, without their names and reasons (the fast path)."""
-        which, points, _, _ = self._rule_points(lead, activities, at)
-        return capped_points(which, points, self._groups, self.groups, self.total)
+        return self._points(lead, activities, at)
 
     def _rule_points(
         self, lead: Lead, activities: Sequence[Activity], at: datetime
@@ -415,7 +422,7 @@ class EngagementModel(RuleModel):
 
         Also the count and weight of each rule's activities, for the explanation.
         """
-        counts, weights = self._tally(activities, at)
+        counts, weights = self._tally(activities, at)  # generated: see _compiled.py
         which: list[int] = []
         found: list[float] = []
         for i, rule, how, points, high, low in self._rows:
@@ -442,43 +449,6 @@ class EngagementModel(RuleModel):
                 which.append(i)
                 found.append(raw)
         return which, found, counts, weights
-
-    def _tally(self, activities: Sequence[Activity], at: datetime) -> tuple[list[int], list[float]]:
-        """Per rule: how many activities matched, and their total weight."""
-        size = len(self.rules)
-        counts = [0] * size
-        weights = [0.0] * size
-        plan = self._plan
-        multiplier = self.direction.get
-        decay = self.decay
-        # With a half-life h, an activity age seconds old weighs exp(-ln 2 * age / h);
-        # age / h is exactly 1.0 at one half-life, so the weight is exactly 0.5 there.
-        life = None if decay.half_life_days is None else decay.half_life_days * _DAY
-        exp = math.exp
-        for activity in activities:
-            steps = plan.get(activity.kind)
-            if steps is None:
-                continue
-            age = (at - activity.occurred_at).total_seconds()
-            if age < 0:
-                continue
-            direction = activity.direction
-            weight = 1.0 if direction is None else multiplier(direction, 1.0)
-            decayed = None
-            for i, only, within, decays in steps:
-                if only is not None and direction is not only:
-                    continue
-                if within is not None and age > within:
-                    continue
-                counts[i] += 1
-                if decays:
-                    if decayed is None:
-                        factor = exp(-_LN2 * (age / life)) if life else decay.factor(age / _DAY)
-                        decayed = weight * factor
-                    weights[i] += decayed
-                else:
-                    weights[i] += weight
-        return counts, weights
 
     def to_dict(self) -> dict[str, Any]:
         """The model as plain data."""
