@@ -14,7 +14,7 @@ domain events (the unit of work's actor is recorded with every event, too).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -42,6 +42,7 @@ from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, appl
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
 from leadflow.ports import Query, UnitOfWork
+from leadflow.scoring import Score, ScoringModel, StageThresholds
 from leadflow.values import AccountId, ContactId, LeadId, Money, OpportunityId
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "qualify_lead",
     "reopen_opportunity",
     "reset_marketing_stage",
+    "score_lead",
     "transition_lead",
 ]
 
@@ -164,6 +166,48 @@ def advance_marketing_stage(
         stored = uow.leads.update(lead)
         uow.record(*events)
         return stored
+
+    return _one_unit(uow, work)
+
+
+def score_lead(
+    uow: UnitOfWork,
+    lead_id: LeadId,
+    model: ScoringModel,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    thresholds: StageThresholds | None = None,
+    marketing: RuleTable = MARKETING_STAGES,
+) -> tuple[Lead, Score]:
+    """Score a stored lead with its stored activities and keep the score on the lead.
+
+    The lead's :attr:`~leadflow.leads.Lead.score` becomes the score's summary.  With
+    ``thresholds``, the lead's marketing stage also moves forward to the stage the
+    score earns (``advance:<stage>``, recorded as a ``StateChanged`` whose reason
+    names the score); a stage the lead has already reached or passed is left alone,
+    so a lower score never moves a lead back.  Returns the stored lead and the full
+    score with its explanation.
+    """
+
+    def work() -> tuple[Lead, Score]:
+        lead = uow.leads.get(lead_id)
+        activities = list(uow.activities.stream(Query(Activity).where(lead_id=lead_id)))
+        score = model.score(lead, activities, at=at)
+        lead = attrs.evolve(
+            lead, score=score.to_lead_score(), updated_at=max(to_utc(at), lead.updated_at)
+        )
+        stage = None if thresholds is None else thresholds.stage_for(score)
+        events: Sequence[Event] = ()
+        if stage is not None and f"advance:{stage}" in marketing.allowed_actions(lead):
+            band = "" if score.band is None else f", {score.band}"
+            reason = f"{model.name} score {score.value:g}{band}"
+            lead, events = marketing.apply(
+                lead, f"advance:{stage}", at=at, actor=actor, reason=reason
+            )
+        stored = uow.leads.update(lead)
+        uow.record(*events)
+        return stored, score
 
     return _one_unit(uow, work)
 

@@ -40,11 +40,14 @@ from leadflow import (
     Touchpoint,
     ValidationError,
 )
+from leadflow.activities import Direction
 from leadflow.events import LeadConverted, RecordedEvent, StateChanged
+from leadflow.leads import LeadScore
 from leadflow.lifecycle import DISQUALIFICATION_REASONS, LEAD_LIFECYCLE, MARKETING_STAGES
 from leadflow.opportunities import ContactRole, ForecastCategory, StageVisit
 from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline, PlaybookStep, Stage
 from leadflow.ports import Store, entity_spec
+from leadflow.scoring import ActivityRule, Bands, EngagementModel, StageThresholds
 from leadflow.services import (
     advance_marketing_stage,
     close_opportunity,
@@ -53,6 +56,7 @@ from leadflow.services import (
     move_opportunity,
     qualify_lead,
     reopen_opportunity,
+    score_lead,
     transition_lead,
 )
 from leadflow.testing.faults import snapshot
@@ -980,3 +984,72 @@ def test_advancing_the_marketing_stage_backwards_is_refused(store: Store) -> Non
     assert refused.value.state == "mql"
     run(store, advance_marketing_stage, lead.id, "sql", at=QUALIFY_AT)
     assert load(store, lead.id).marketing_stage == "sql"
+
+
+# ====================================================================== scoring
+
+SCORE_AT = datetime(2026, 3, 4, 12, 0, tzinfo=timezone.utc)
+VISITS = EngagementModel(
+    name="engagement",
+    rules=[ActivityRule(name="web visits", kinds=["web_visit"], points=10)],
+    bands=Bands.of(hot=30, warm=10, cold=float("-inf")),
+)
+TO_STAGES = StageThresholds(minimums={"sql": 40, "mql": 20})
+
+
+def visit(lead: Lead, days_before: float) -> Activity:
+    """A web visit of ``lead``, ``days_before`` SCORE_AT."""
+    return Activity(
+        created_at=T0,
+        kind=ActivityKind.WEB_VISIT,
+        occurred_at=SCORE_AT - timedelta(days=days_before),
+        direction=Direction.INBOUND,
+        lead_id=lead.id,
+    )
+
+
+def test_score_lead_keeps_the_score_and_advances_the_marketing_stage(store: Store) -> None:
+    lead, other = make_lead(), make_lead(email="bo@acme.com")
+    # Two visits before SCORE_AT and one after it (not yet happened); the other lead's
+    # visits are not this lead's.
+    put(store, lead, other, visit(lead, 1), visit(lead, 2), visit(lead, -1), visit(other, 1))
+    kept, score = run(store, score_lead, lead.id, VISITS, at=SCORE_AT, thresholds=TO_STAGES)
+    assert (score.value, score.band) == (20.0, "warm")
+    assert [(c.name, c.points) for c in score.contributions] == [("web visits", 20.0)]
+    assert kept == load(store, lead.id)
+    assert kept.score == LeadScore(value=20.0, model="engagement", scored_at=SCORE_AT, grade="warm")
+    assert kept.marketing_stage == "mql"
+    assert state_changes(history(store, "lead", lead.id), "marketing") == [
+        ("advance:mql", "lead", "mql", SCORE_AT, "ana", "engagement score 20, warm")
+    ]
+    assert load(store, other.id).score is None
+
+
+def test_score_lead_never_moves_a_stage_back_and_works_without_thresholds(store: Store) -> None:
+    lead = make_lead(marketing_stage="sql")
+    put(store, lead, visit(lead, 1))
+    kept, score = run(store, score_lead, lead.id, VISITS, at=SCORE_AT, thresholds=TO_STAGES)
+    assert score.value == 10.0
+    assert (kept.marketing_stage, kept.score.value if kept.score else None) == ("sql", 10.0)
+    assert state_changes(history(store, "lead", lead.id), "marketing") == []
+    fresh = make_lead(email="cy@acme.com")
+    put(store, fresh, visit(fresh, 1), visit(fresh, 3), visit(fresh, 5), visit(fresh, 6))
+    kept, _ = run(store, score_lead, fresh.id, VISITS, at=SCORE_AT)
+    assert (kept.marketing_stage, kept.score.value if kept.score else None) == ("lead", 40.0)
+
+
+def test_score_lead_stores_nothing_when_the_model_fails(store: Store) -> None:
+    lead = make_lead()
+    put(store, lead, visit(lead, 1))
+    before = snapshot(store)
+
+    @attrs.frozen
+    class Broken:
+        name: str = "broken"
+
+        def score(self, lead: Lead, activities: Any = (), *, at: datetime) -> Any:
+            raise RuntimeError("the model is broken")
+
+    with store.unit_of_work(actor="ana") as uow, pytest.raises(RuntimeError, match="broken"):
+        score_lead(uow, lead.id, Broken(), at=SCORE_AT, thresholds=TO_STAGES)  # type: ignore[arg-type]
+    assert snapshot(store).diff(before) == []
