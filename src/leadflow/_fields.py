@@ -35,6 +35,12 @@ def fail(inst: object, path: str, value: object, reason: str) -> NoReturn:
     raise ValidationError.single(path, value, reason, subject=type(inst).__name__)
 
 
+def finite(inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    """Validator: a finite int or float (not a bool, not NaN, not infinite)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(inst, attribute.name, value, "must be a finite number")
+
+
 # -------------------------------------------------------------------------- enums
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import attrs
 
@@ -14,7 +12,7 @@ from leadflow._fields import (
     EMPTY_MAP,
     JsonScalar,
     aware,
-    fail,
+    finite,
     json_scalars,
     non_blank,
     to_frozenset,
@@ -38,17 +36,12 @@ from leadflow.values import (
 __all__ = ["Lead", "LeadScore"]
 
 
-def _finite(inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        fail(inst, attribute.name, value, "must be a finite number")
-
-
 @attrs.frozen(kw_only=True)
 class LeadScore:
     """The latest score a scoring model gave a lead, kept on the lead for filtering."""
 
     #: The score itself.
-    value: float = attrs.field(validator=_finite)
+    value: float = attrs.field(validator=finite)
     #: The name of the model that scored.
     model: str = attrs.field(validator=non_blank)
     #: When the score was computed.

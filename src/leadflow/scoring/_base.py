@@ -13,7 +13,7 @@ from typing import Any, Protocol, overload, runtime_checkable
 import attrs
 
 from leadflow._config import Reader
-from leadflow._fields import aware, fail, non_blank, to_tuple, to_utc, to_utc_optional
+from leadflow._fields import aware, fail, finite, non_blank, to_tuple, to_utc, to_utc_optional
 from leadflow._frames import to_frame
 from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration
@@ -34,11 +34,6 @@ __all__ = [
 ]
 
 
-def _finite(inst: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        fail(inst, attribute.name, value, "must be a finite number")
-
-
 @attrs.frozen(kw_only=True)
 class Contribution:
     """What one rule or feature added to a score, and why.
@@ -49,7 +44,7 @@ class Contribution:
     """
 
     name: str = attrs.field(validator=non_blank)
-    points: float = attrs.field(validator=_finite)
+    points: float = attrs.field(validator=finite)
     reason: str
 
 
@@ -85,7 +80,7 @@ class Score:
     #: Each rule's or feature's share of the value.
     contributions: tuple[Contribution, ...] = attrs.field(default=(), converter=to_tuple)
     #: The score: the exact sum of the contributions' points.
-    value: float = attrs.field(validator=[_finite, _sums_to_value])
+    value: float = attrs.field(validator=[finite, _sums_to_value])
     #: The band or grade of the value, if the model has bands.
     band: str | None = None
     #: The estimated probability of conversion, for models that estimate one.

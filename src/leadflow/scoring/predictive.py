@@ -47,7 +47,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from leadflow._config import Reader, check_number
+from leadflow._config import Reader, check_number, require_text
 from leadflow.activities import Activity
 from leadflow.errors import InvalidConfiguration, ModelNotFitted, ValidationError
 from leadflow.leads import Lead
@@ -62,6 +62,7 @@ from leadflow.scoring._base import (
 )
 from leadflow.scoring._features import FieldGetter, field_getter
 from leadflow.scoring._rules import ModelData, check_type
+from leadflow.values import LeadId
 
 __all__ = [
     "BASELINE",
@@ -100,14 +101,11 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _text(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidConfiguration(
-            key=attribute.name, reason="must be a non-empty text", value=value
-        )
+    require_text(attribute.name, value)
 
 
 def _known_field(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _text(inst, attribute, value)
+    require_text(attribute.name, value)
     field_getter(str(value), key=attribute.name)
 
 
@@ -506,6 +504,26 @@ def _check_at(at: datetime) -> None:
         )
 
 
+def _batch(
+    model: NaiveBayes | LogisticRegression,
+    leads: list[Lead],
+    grouped: Mapping[LeadId, Sequence[Activity]],
+    values: list[float],
+    at: datetime,
+) -> Scores:
+    """A batch of a predictive model's values: bands and probabilities follow from them."""
+    return Scores(
+        model=model.name,
+        at=at,
+        leads=leads,
+        activities=grouped,
+        values=values,
+        bands=[model.bands.band(v) for v in values],
+        probabilities=[_logistic(v) for v in values],
+        explain=_explainer(model.score, at),
+    )
+
+
 def _explainer(
     score: Callable[..., Score], at: datetime
 ) -> Callable[[Lead, Sequence[Activity]], Score]:
@@ -730,16 +748,7 @@ class NaiveBayes(ModelData):
             points, code = table.points, table.encoding.code
             parts.append([points[i] if i >= 0 else 0.0 for i in map(code, column)])
         values = [math.fsum(row) for row in zip(*parts, strict=True)]
-        return Scores(
-            model=self.name,
-            at=at,
-            leads=leads,
-            activities=grouped,
-            values=values,
-            bands=[self.bands.band(v) for v in values],
-            probabilities=[_logistic(v) for v in values],
-            explain=_explainer(self.score, at),
-        )
+        return _batch(self, leads, grouped, values, at)
 
     # ------------------------------------------------------------------ summary
 
@@ -1193,16 +1202,7 @@ class LogisticRegression(ModelData):
         ):
             parts[:, j] = _lr_column(encoding, coef, column)
         values = [math.fsum(row) for row in parts.tolist()]
-        return Scores(
-            model=self.name,
-            at=at,
-            leads=leads,
-            activities=grouped,
-            values=values,
-            bands=[self.bands.band(v) for v in values],
-            probabilities=[_logistic(v) for v in values],
-            explain=_explainer(self.score, at),
-        )
+        return _batch(self, leads, grouped, values, at)
 
     # ------------------------------------------------------------------ summary
 
