@@ -24,26 +24,27 @@ from typing import TYPE_CHECKING, Any
 
 from leadflow.activities import Activity
 from leadflow.leads import Lead
+from leadflow.scoring._features import DAY
 from leadflow.scoring._rules import bounded
 
 if TYPE_CHECKING:
     from leadflow.scoring.engagement import EngagementModel
 
-__all__ = ["compile_engagement"]
+__all__ = ["LN2", "compile_engagement"]
 
 Tally = Callable[[Sequence[Activity], datetime], tuple[list[int], list[float]]]
 Points = Callable[[Lead, Sequence[Activity], datetime], list[float]]
 
-_DAY = 86_400.0
-_LN2 = math.log(2.0)
+#: ln 2, for half-lives.
+LN2 = math.log(2.0)
 
 
 def _tally_body(model: EngagementModel, env: dict[str, Any]) -> list[str]:
     """The loop over the activities that fills ``c<i>`` and ``w<i>`` for each rule ``i``."""
     decay = model.decay
-    env.update(_exp=math.exp, _LN2=_LN2, _DAY=_DAY, _factor=decay.factor)
+    env.update(_exp=math.exp, _LN2=LN2, _DAY=DAY, _factor=decay.factor)
     env["_mult"] = model.direction.get
-    env["_life"] = None if decay.half_life_days is None else decay.half_life_days * _DAY
+    env["_life"] = None if decay.half_life_days is None else decay.half_life_days * DAY
     factor = "_exp(-_LN2 * (age / _life))" if decay.half_life_days else "_factor(age / _DAY)"
     count = len(model.rules)
     lines = [f"    c{i} = 0" for i in range(count)] + [f"    w{i} = 0.0" for i in range(count)]

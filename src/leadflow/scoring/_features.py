@@ -19,12 +19,13 @@ from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.values import website_domain
 
-__all__ = ["LEAD_FIELDS", "FieldGetter", "field_getter"]
+__all__ = ["DAY", "LEAD_FIELDS", "FieldGetter", "field_getter"]
 
 #: Reads one value from a lead, its activities and the time of scoring.
 FieldGetter = Callable[[Lead, Sequence[Activity], datetime], Any]
 
-_DAY = 86_400.0
+#: Seconds in a day.
+DAY = 86_400.0
 
 
 # The getters that take a parameter are small frozen classes, not closures, so
@@ -114,11 +115,11 @@ def _days_since_last(lead: Lead, activities: Sequence[Activity], at: datetime) -
     past = _past(activities, at)
     if not past:
         return None
-    return (at - max(a.occurred_at for a in past)).total_seconds() / _DAY
+    return (at - max(a.occurred_at for a in past)).total_seconds() / DAY
 
 
 def _age_days(lead: Lead, activities: Sequence[Activity], at: datetime) -> Any:
-    return (at - lead.created_at).total_seconds() / _DAY
+    return (at - lead.created_at).total_seconds() / DAY
 
 
 _ATTRIBUTES = (

@@ -370,33 +370,33 @@ def reduce_by_init(obj: Any) -> tuple[Any, ...]:
     return (_construct, (type(obj), fields))
 
 
-def capped_points(
-    which: Sequence[int],
-    points: list[float],
-    group_of: Sequence[str | None],
+def cap_parts(
+    points: Sequence[float],
+    groups: Sequence[str | None],
     caps: Mapping[str, Cap],
     total: Cap,
-) -> list[float]:
-    """The fast twin of :func:`capped_parts`: ``points`` plus one adjustment per cap that bit.
+    *,
+    explain: bool = True,
+) -> list[tuple[str, float, str]]:
+    """One part per cap that bit: ``cap: <group>`` for each capped group, then ``cap: total``.
 
-    ``points[k]`` came from rule ``which[k]``, in group ``group_of[which[k]]``.  The
-    adjustments are the same numbers :func:`capped_parts` finds, since both give
-    :func:`bounded` the same points.
+    ``groups[k]`` is the group of ``points[k]``.  Each part's points bring its sum
+    within bounds (see :func:`bounded`); the total cap sees the group caps' parts too.
     """
-    if caps:
-        found = []
-        for group, cap in caps.items():
-            excess = bounded(
-                [p for i, p in zip(which, points, strict=True) if group_of[i] == group], cap
-            )
-            if excess:
-                found.append(excess)
-        points.extend(found)
-    if total:
-        excess = bounded(points, total)
+    found = []
+    for group, cap in caps.items():
+        members = [p for p, g in zip(points, groups, strict=True) if g == group]
+        excess = bounded(members, cap)
         if excess:
-            points.append(excess)
-    return points
+            why = f"group {group!r} {cap.describe(math.fsum(members))}" if explain else ""
+            found.append((f"cap: {group}", excess, why))
+    if total:
+        members = [*points, *(excess for _, excess, _ in found)]
+        excess = bounded(members, total)
+        if excess:
+            why = f"total {total.describe(math.fsum(members))}" if explain else ""
+            found.append(("cap: total", excess, why))
+    return found
 
 
 def capped_parts(
@@ -411,24 +411,14 @@ def capped_parts(
 
     ``groups`` maps a part's name to its group.  Each capped group gets a
     ``cap: <group>`` part that brings its sum within bounds, then the total gets
-    a ``cap: total`` part.  Parts with no points are left out.
+    a ``cap: total`` part (:func:`cap_parts`).  Parts with no points are left out.
     """
+    kept = [part for part in parts if part[1] != 0.0]
     if not caps and not total:
-        return [part for part in parts if part[1] != 0.0]
-    out = [part for part in parts if part[1] != 0.0]
-    for group, cap in caps.items():
-        points = [p for name, p, _ in parts if groups.get(name) == group]
-        excess = bounded(points, cap)
-        if excess:
-            why = f"group {group!r} {cap.describe(math.fsum(points))}" if explain else ""
-            out.append((f"cap: {group}", excess, why))
-    if total:
-        points = [p for _, p, _ in out]
-        excess = bounded(points, total)
-        if excess:
-            why = f"total {total.describe(math.fsum(points))}" if explain else ""
-            out.append(("cap: total", excess, why))
-    return out
+        return kept
+    points = [p for _, p, _ in parts]
+    in_groups = [groups.get(name) for name, _, _ in parts]
+    return kept + cap_parts(points, in_groups, caps, total, explain=explain)
 
 
 def read_caps(reader: Reader, groups_used: Iterable[str | None]) -> dict[str, Cap]:

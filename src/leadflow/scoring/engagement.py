@@ -51,7 +51,8 @@ from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration
 from leadflow.leads import Lead
 from leadflow.scoring._base import Bands
-from leadflow.scoring._compiled import Points, Tally, compile_engagement
+from leadflow.scoring._compiled import LN2, Points, Tally, compile_engagement
+from leadflow.scoring._features import DAY
 from leadflow.scoring._rules import (
     Cap,
     RuleModel,
@@ -65,9 +66,8 @@ from leadflow.scoring.fit import FitRule
 
 __all__ = ["ActivityRule", "Decay", "DecayStep", "EngagementModel", "FrequencyBand"]
 
-_DAY = 86_400.0
+
 _KINDS = {kind.value: kind for kind in ActivityKind}
-_LN2 = math.log(2.0)
 
 
 # -------------------------------------------------------------------------- decay
@@ -108,7 +108,7 @@ class Decay:
     def factor(self, age_days: float) -> float:
         """The weight of an activity ``age_days`` old."""
         if self.half_life_days is not None:
-            return math.exp(-_LN2 * (age_days / self.half_life_days))
+            return math.exp(-LN2 * (age_days / self.half_life_days))
         if not self.steps:
             return 1.0
         for step in self.steps:
@@ -320,24 +320,11 @@ def _plan(rules: Sequence[Rule], decay: Decay) -> _Plan:
     plan: dict[ActivityKind, list[tuple[int, Direction | None, float | None, bool]]] = {}
     for i, rule in enumerate(rules):
         if isinstance(rule, ActivityRule):
-            within = None if rule.within_days is None else rule.within_days * _DAY
+            within = None if rule.within_days is None else rule.within_days * DAY
             step = (i, rule.direction, within, rule.decay and bool(decay))
             for kind in rule.kinds:
                 plan.setdefault(kind, []).append(step)
     return {kind: tuple(steps) for kind, steps in plan.items()}
-
-
-# How a rule scores, worked out once per model: (index, rule, how, points, max, min).
-_LEAD_RULE, _PER_ACTIVITY, _BY_FREQUENCY = 0, 1, 2
-_Row = tuple[int, Rule, int, float, float | None, float | None]
-
-
-def _row(i: int, rule: Rule) -> _Row:
-    if isinstance(rule, FitRule):
-        return (i, rule, _LEAD_RULE, rule.points, None, None)
-    if rule.points is not None:
-        return (i, rule, _PER_ACTIVITY, rule.points, rule.cap.maximum, rule.cap.minimum)
-    return (i, rule, _BY_FREQUENCY, 0.0, rule.cap.maximum, rule.cap.minimum)
 
 
 def _multipliers(value: Mapping[Any, float]) -> dict[Direction, float]:
@@ -363,7 +350,6 @@ class EngagementModel(RuleModel):
     total: Cap = attrs.field(factory=Cap)
     bands: Bands = attrs.field(factory=Bands)
     _plan: _Plan = attrs.field(init=False, repr=False, eq=False)
-    _rows: tuple[_Row, ...] = attrs.field(init=False, repr=False, eq=False)
     _group_of: dict[str, str | None] = attrs.field(init=False, repr=False, eq=False)
     _tally: Tally = attrs.field(init=False, repr=False, eq=False)
     _points: Points = attrs.field(init=False, repr=False, eq=False)
@@ -371,7 +357,6 @@ class EngagementModel(RuleModel):
     def __attrs_post_init__(self) -> None:
         named(self.rules, "rules")
         object.__setattr__(self, "_plan", _plan(self.rules, self.decay))
-        object.__setattr__(self, "_rows", tuple(_row(i, rule) for i, rule in enumerate(self.rules)))
         object.__setattr__(self, "_group_of", {rule.name: rule.group for rule in self.rules})
         for group in self.groups:
             if group not in self._group_of.values():
@@ -425,29 +410,16 @@ class EngagementModel(RuleModel):
         counts, weights = self._tally(activities, at)  # generated: see _compiled.py
         which: list[int] = []
         found: list[float] = []
-        for i, rule, how, points, high, low in self._rows:
-            if how == _LEAD_RULE:
-                assert isinstance(rule, FitRule)
-                if rule.applies(lead, activities, at):
-                    which.append(i)
-                    found.append(points)
-                continue
-            count = counts[i]
-            if how == _PER_ACTIVITY:
-                if not count:
-                    continue
-                raw = points * weights[i]
+        for i, rule in enumerate(self.rules):
+            if isinstance(rule, FitRule):
+                points = rule.points if rule.applies(lead, activities, at) else None
+            elif counts[i] or rule.points is None:  # frequency bands may start at 0
+                points = rule.total(counts[i], weights[i]) or None
             else:
-                assert isinstance(rule, ActivityRule)
-                raw = next((band.points for band in rule.frequency if band.covers(count)), 0.0)
-            # The rule's own cap, as ActivityRule.total applies it.
-            if high is not None and raw > high:
-                raw = high
-            elif low is not None and raw < low:
-                raw = low
-            if raw:
+                points = None
+            if points is not None:
                 which.append(i)
-                found.append(raw)
+                found.append(points)
         return which, found, counts, weights
 
     def to_dict(self) -> dict[str, Any]:
