@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
 import attrs
+from dateutil.parser import isoparse
 
 from leadflow.errors import Problem, ValidationError
 
@@ -71,6 +72,20 @@ def member_of(kind: type[E], *, optional: bool = False) -> Callable[[Any, Any, A
 
 
 # --------------------------------------------------------------------------- time
+
+
+def parse_iso_datetime(text: str) -> datetime:
+    """An ISO 8601 date-time (a date alone reads as midnight); ``ValueError`` if it is not one.
+
+    The result keeps the offset written, or none: callers decide about naive times.
+    """
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        try:  # Python 3.10's fromisoformat does not read "Z" and other valid forms.
+            return isoparse(text)
+        except (ValueError, OverflowError):
+            raise ValueError(f"not an ISO 8601 date-time: {text!r}") from None
 
 
 def to_utc(value: datetime) -> datetime:

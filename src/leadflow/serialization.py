@@ -41,9 +41,8 @@ from cattrs.errors import (
 )
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
-from dateutil.parser import isoparse
 
-from leadflow._fields import FrozenMap, JsonScalar
+from leadflow._fields import FrozenMap, JsonScalar, parse_iso_datetime
 from leadflow.accounts import Account
 from leadflow.activities import Activity
 from leadflow.campaigns import Campaign
@@ -164,12 +163,9 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     if type(value) is not str:
         raise _refuse(value, f"should be an ISO 8601 date-time string, not {_type_name(value)}")
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = parse_iso_datetime(value)
     except ValueError:
-        try:  # Python 3.10's fromisoformat does not read "Z" and other valid forms.
-            parsed = isoparse(value)
-        except (ValueError, OverflowError):
-            raise _refuse(value, "is not an ISO 8601 date-time") from None
+        raise _refuse(value, "is not an ISO 8601 date-time") from None
     if parsed.utcoffset() is None:
         raise _refuse(value, "has no UTC offset; write it as e.g. 2026-03-01T09:30:00+00:00")
     return parsed

@@ -40,10 +40,9 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
 
 import attrs
-from dateutil.parser import isoparse
 
 from leadflow._config import Reader, load_file, load_json, load_toml, require_text, time_zone
-from leadflow._fields import FrozenMap, to_tuple
+from leadflow._fields import FrozenMap, parse_iso_datetime, to_tuple
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import ROOT, InvalidConfiguration, ValidationError
 from leadflow.leads import Lead
@@ -518,17 +517,6 @@ def _activity_to_data(activity: ActivityColumn) -> dict[str, Any]:
     return data
 
 
-def _parse_iso(text: str) -> datetime:
-    """An ISO 8601 date-time (or date, read as midnight); ``ValueError`` if it is not one."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        try:  # Python 3.10's fromisoformat does not read "Z" and other valid forms.
-            return isoparse(text)
-        except (ValueError, OverflowError):
-            raise ValueError(text) from None
-
-
 def _time_from(value: Any, key: str) -> datetime | TimeColumn | None:
     if value is None:
         return None
@@ -541,7 +529,7 @@ def _time_from(value: Any, key: str) -> datetime | TimeColumn | None:
         return value  # a TOML date-time; the mapping checks it has an offset
     if isinstance(value, str):
         try:
-            return _parse_iso(value.strip())
+            return parse_iso_datetime(value.strip())
         except ValueError:
             pass
     raise InvalidConfiguration(
@@ -881,7 +869,7 @@ def _datetime(value: object, fmt: str | None, zone: tzinfo) -> datetime:
             raise _Refused(f"does not match the date-time format {fmt!r}") from None
     elif isinstance(value, str):
         try:
-            moment = _parse_iso(value)
+            moment = parse_iso_datetime(value)
         except ValueError:
             raise _Refused(
                 "is not an ISO 8601 date-time (such as 2024-03-01 or 2024-03-01T09:30:00+00:00)"
