@@ -30,6 +30,7 @@ __all__ = [
     "load_json",
     "load_toml",
     "mapping",
+    "nested",
     "require_text",
     "time_zone",
 ]
@@ -40,6 +41,18 @@ def mapping(data: Any, key: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise InvalidConfiguration(key=key, reason="must be a table (a mapping)", value=data)
     return data
+
+
+def nested(error: InvalidConfiguration, prefix: str) -> InvalidConfiguration:
+    """The same error with its key path placed under ``prefix`` (a table read on its own)."""
+    inner = error.key
+    if inner == "$":
+        key = prefix
+    elif inner.startswith("["):
+        key = prefix + inner
+    else:
+        key = f"{prefix}.{inner}"
+    return InvalidConfiguration(key=key, reason=error.reason, value=error.value)
 
 
 def require_text(key: str, value: object) -> None:

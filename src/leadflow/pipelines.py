@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 
-from leadflow._config import Reader, load_file, load_toml, require_text, time_zone
+from leadflow._config import Reader, load_file, load_toml, nested, require_text, time_zone
 from leadflow._fields import to_frozenset, to_tuple, to_utc
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
@@ -598,10 +598,6 @@ def _step_to_data(step: PlaybookStep) -> dict[str, Any]:
     return entry
 
 
-def _rekey(error: InvalidConfiguration, prefix: str) -> InvalidConfiguration:
-    return InvalidConfiguration(key=f"{prefix}.{error.key}", reason=error.reason, value=error.value)
-
-
 def _calendar_from(data: Any) -> BusinessCalendar:
     reader = Reader(data, "calendar")
     weekend = reader.list("weekend", required=False)
@@ -620,7 +616,7 @@ def _calendar_from(data: Any) -> BusinessCalendar:
     try:
         return BusinessCalendar(weekend=weekend or {5, 6}, holidays=holidays, time_zone=time_zone)
     except InvalidConfiguration as error:
-        raise _rekey(error, "calendar") from None
+        raise nested(error, "calendar") from None
     except TypeError:
         raise InvalidConfiguration(
             key="calendar.weekend", reason="must be weekday numbers", value=weekend
@@ -656,7 +652,7 @@ def _stage_from(data: Any, key: str, guards: GuardFactories | None) -> Stage:
                 )
             )
         except InvalidConfiguration as error:
-            raise _rekey(error, f"{key}.playbook[{i}]") from None
+            raise nested(error, f"{key}.playbook[{i}]") from None
         except ValueError as error:
             raise InvalidConfiguration(
                 key=f"{key}.playbook[{i}]", reason=str(error), value=item
@@ -673,7 +669,7 @@ def _stage_from(data: Any, key: str, guards: GuardFactories | None) -> Stage:
             description=reader.optional_text("description"),
         )
     except InvalidConfiguration as error:
-        raise _rekey(error, key) from None
+        raise nested(error, key) from None
     reader.done()
     return stage
 

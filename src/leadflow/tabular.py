@@ -41,7 +41,15 @@ from typing import Any, TextIO, TypeVar, cast
 
 import attrs
 
-from leadflow._config import Reader, load_file, load_json, load_toml, require_text, time_zone
+from leadflow._config import (
+    Reader,
+    load_file,
+    load_json,
+    load_toml,
+    nested,
+    require_text,
+    time_zone,
+)
 from leadflow._fields import FrozenMap, parse_iso_datetime, to_tuple
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import ROOT, InvalidConfiguration, ValidationError
@@ -144,12 +152,6 @@ def _default_fold(field: str, kind: ColumnType) -> bool:
 def _quote(name: str) -> str:
     """A key as written in a key path: always quoted, as TOML would (``columns."Lead Source"``)."""
     return json.dumps(name, ensure_ascii=False)
-
-
-def _under(error: InvalidConfiguration, prefix: str) -> InvalidConfiguration:
-    """The same error with its key placed under ``prefix``."""
-    key = prefix if error.key == ROOT else f"{prefix}.{error.key}"
-    return InvalidConfiguration(key=key, reason=error.reason, value=error.value)
 
 
 # ===================================================================== the mapping
@@ -546,7 +548,7 @@ def _column_from(name: Any, spec: Any) -> Column:
             return Column(name=name, field=spec)
         except InvalidConfiguration as error:
             # The shorthand "Column" = "target" has no key of its own for the target.
-            raise (_under(error, key) if error.key != "field" else _at(error, key)) from None
+            raise (nested(error, key) if error.key != "field" else _at(error, key)) from None
     if not isinstance(spec, Mapping):
         raise InvalidConfiguration(
             key=key, reason="must be a target name or a table with field = ...", value=spec
@@ -563,7 +565,7 @@ def _column_from(name: Any, spec: Any) -> Column:
     try:
         return Column(**options)
     except InvalidConfiguration as error:
-        raise _under(error, key) from None
+        raise nested(error, key) from None
 
 
 def _at(error: InvalidConfiguration, key: str) -> InvalidConfiguration:
@@ -593,7 +595,7 @@ def _activity_from(reader: Reader) -> ActivityColumn:
             strict=strict,
         )
     except InvalidConfiguration as error:
-        raise _under(error, reader.key) from None
+        raise nested(error, reader.key) from None
 
 
 # ====================================================================== the result

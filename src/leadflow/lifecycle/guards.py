@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from leadflow._config import nested
 from leadflow._fields import EMPTY_MAP, FrozenMap, to_frozen_map, to_tuple
 from leadflow.errors import InvalidConfiguration
 
@@ -333,9 +334,7 @@ def build_guard(
     try:
         return factory(**params)
     except InvalidConfiguration as error:
-        raise InvalidConfiguration(
-            key=f"{key}.{error.key}", reason=error.reason, value=error.value
-        ) from None
+        raise nested(error, key) from None
     except (TypeError, ValueError) as error:
         raise InvalidConfiguration(
             key=key, reason=f"bad parameters for guard {name}: {error}", value=params

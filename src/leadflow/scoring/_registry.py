@@ -10,7 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from leadflow._config import Reader, load_file
+from leadflow._config import Reader, load_file, nested
 from leadflow.errors import InvalidConfiguration
 from leadflow.scoring.bant import BantModel
 from leadflow.scoring.composite import GradeMatrix, WeightedSum
@@ -82,12 +82,7 @@ def model_from_dict(data: Mapping[str, Any], *, key: str = "$") -> Any:
     except InvalidConfiguration as error:
         if key == "$":
             raise
-        inner = error.key.removeprefix("$")
-        raise InvalidConfiguration(
-            key=f"{key}.{inner}" if inner and not inner.startswith("[") else key + inner,
-            reason=error.reason,
-            value=error.value,
-        ) from None
+        raise nested(error, key) from None
 
 
 def load_model(path: str | Path) -> Any:
