@@ -13,11 +13,14 @@ import math
 import sys
 from collections.abc import Mapping
 from datetime import timezone, tzinfo
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadflow.errors import InvalidConfiguration
+
+E = TypeVar("E", bound=Enum)
 
 if sys.version_info >= (3, 11):  # pragma: no cover - depends on the interpreter
     import tomllib
@@ -59,6 +62,25 @@ def require_text(key: str, value: object) -> None:
     """Raise :class:`~leadflow.errors.InvalidConfiguration` at ``key`` unless ``value`` is text."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidConfiguration(key=key, reason="must be a non-empty text", value=value)
+
+
+def choice(kind: type[E], value: object, *, key: str, what: str) -> E:
+    """``value`` as a member of the enumeration ``kind``: the member, or its value in any case.
+
+    Anything else raises :class:`~leadflow.errors.InvalidConfiguration` at ``key``:
+    "unknown <what>; expected one of: <the values>".
+    """
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value.strip().lower())
+        except ValueError:
+            pass
+    expected = ", ".join(str(member.value) for member in kind)
+    raise InvalidConfiguration(
+        key=key, reason=f"unknown {what}; expected one of: {expected}", value=value
+    )
 
 
 def _join(key: str, name: str | int) -> str:

@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 
-from leadflow._config import Reader, load_file, load_toml, nested, require_text, time_zone
+from leadflow._config import Reader, choice, load_file, load_toml, nested, require_text, time_zone
 from leadflow._fields import to_frozenset, to_tuple, to_utc
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
@@ -103,6 +103,10 @@ class BusinessCalendar:
             )
         object.__setattr__(self, "_zone", time_zone(self.time_zone))
 
+    def local_date(self, moment: datetime) -> date:
+        """The day ``moment`` falls on in the calendar's time zone."""
+        return moment.astimezone(self._zone).date()
+
     def is_business_day(self, day: date) -> bool:
         """Whether ``day`` is a working day."""
         return day.weekday() not in self.weekend and day not in self.holidays
@@ -166,22 +170,11 @@ def _probability(value: Probability | float | int) -> Probability:
 
 
 def _category(value: ForecastCategory | str) -> ForecastCategory:
-    try:
-        return ForecastCategory(value)
-    except ValueError:
-        allowed = ", ".join(c.value for c in ForecastCategory)
-        raise InvalidConfiguration(
-            key="forecast_category", reason=f"must be one of {allowed}", value=value
-        ) from None
+    return choice(ForecastCategory, value, key="forecast_category", what="forecast category")
 
 
 def _outcome(value: Outcome | str) -> Outcome:
-    try:
-        return Outcome(value)
-    except ValueError:
-        raise InvalidConfiguration(
-            key="outcome", reason="must be one of open, won, lost", value=value
-        ) from None
+    return choice(Outcome, value, key="outcome", what="outcome")
 
 
 @attrs.frozen(kw_only=True)

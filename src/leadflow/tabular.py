@@ -43,6 +43,7 @@ import attrs
 
 from leadflow._config import (
     Reader,
+    choice,
     load_file,
     load_json,
     load_toml,
@@ -158,13 +159,7 @@ def _quote(name: str) -> str:
 
 
 def _column_type(value: ColumnType | str) -> ColumnType:
-    try:
-        return ColumnType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in ColumnType)
-        raise InvalidConfiguration(
-            key="type", reason=f"unknown type; expected one of: {allowed}", value=value
-        ) from None
+    return choice(ColumnType, value, key="type", what="type")
 
 
 def _column_type_default(column: Column) -> ColumnType:

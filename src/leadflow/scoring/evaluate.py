@@ -23,15 +23,13 @@ import bisect
 import math
 import numbers
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 import attrs
-from attrs import AttrsInstance
 
-from leadflow._fields import to_tuple
-from leadflow._frames import to_frame
+from leadflow._frames import Table, cell
 from leadflow.scoring._base import Example, ScoringModel
 
 __all__ = [
@@ -58,71 +56,6 @@ __all__ = [
 
 #: The band label that stands for leads without a band.
 NO_BAND = "(none)"
-
-# ------------------------------------------------------------------ the tables
-
-_R = TypeVar("_R", bound=AttrsInstance)
-
-
-def _cell(value: Any) -> str:
-    """One value as table text: floats with four decimals, undefined (NaN) as ``-``."""
-    if isinstance(value, float):
-        return "-" if math.isnan(value) else f"{value:.4f}"
-    return "" if value is None else str(value)
-
-
-def _text_table(columns: Sequence[str], records: Sequence[dict[str, Any]]) -> str:
-    """Aligned columns with a header line: numbers to the right, text to the left."""
-    cells = [[_cell(record[column]) for column in columns] for record in records]
-    widths = [
-        max([len(column), *(len(row[i]) for row in cells)]) for i, column in enumerate(columns)
-    ]
-    numeric = [
-        bool(records) and all(isinstance(record[column], int | float) for record in records)
-        for column in columns
-    ]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(
-            value.rjust(width) if right else value.ljust(width)
-            for value, width, right in zip(values, widths, numeric, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(columns), *(line(row) for row in cells)])
-
-
-@attrs.frozen(kw_only=True)
-class _Table(Generic[_R]):
-    """Rows of one kind, as records, a DataFrame or aligned text (private base)."""
-
-    #: The row class, whose fields are the table's columns.
-    _row: ClassVar[type[AttrsInstance]]
-
-    #: The rows, in the table's order.
-    rows: tuple[_R, ...] = attrs.field(converter=to_tuple)
-
-    @classmethod
-    def columns(cls) -> tuple[str, ...]:
-        """The column names: the row class's fields, in order."""
-        return tuple(field.name for field in attrs.fields(cls._row))
-
-    def records(self) -> list[dict[str, Any]]:
-        """One plain dict per row, keyed by column name."""
-        return [attrs.asdict(row, recurse=False) for row in self.rows]
-
-    def to_frame(self) -> Any:
-        """The records as a ``pandas.DataFrame`` (needs pandas)."""
-        return to_frame(self.records())
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[_R]:
-        return iter(self.rows)
-
-    def __str__(self) -> str:
-        return _text_table(self.columns(), self.records())
-
 
 # ------------------------------------------------------------ checking input
 
@@ -326,7 +259,7 @@ class LiftRow:
 
 
 @attrs.frozen(kw_only=True)
-class LiftTable(_Table[LiftRow]):
+class LiftTable(Table[LiftRow]):
     """Conversion by score group (deciles by default), highest first; see :func:`lift_table`."""
 
     _row = LiftRow
@@ -410,7 +343,7 @@ class CalibrationRow:
 
 
 @attrs.frozen(kw_only=True)
-class CalibrationTable(_Table[CalibrationRow]):
+class CalibrationTable(Table[CalibrationRow]):
     """Predicted against observed conversion by probability bin; see :func:`calibration_table`."""
 
     _row = CalibrationRow
@@ -515,7 +448,7 @@ class BandRow:
 
 
 @attrs.frozen(kw_only=True)
-class BandTable(_Table[BandRow]):
+class BandTable(Table[BandRow]):
     """Conversion by score band or grade; see :func:`conversion_by_band`."""
 
     _row = BandRow
@@ -597,7 +530,7 @@ class ThresholdRow:
 
 
 @attrs.frozen(kw_only=True)
-class ThresholdTable(_Table[ThresholdRow]):
+class ThresholdTable(Table[ThresholdRow]):
     """Workload against yield at each cut-off, highest first; see :func:`threshold_analysis`."""
 
     _row = ThresholdRow
@@ -854,7 +787,7 @@ class Evaluation:
             )
         shown = [(name, value) for name, value in figures if value is not None]
         width = max(len(name) for name, _ in shown)
-        lines += [f"{name:<{width}}  {_cell(value)}" for name, value in shown]
+        lines += [f"{name:<{width}}  {cell(value)}" for name, value in shown]
         lines += ["", "Lift by score group (1 = highest scores):", str(self.lift)]
         if self.by_band is not None:
             lines += ["", "Conversion by band:", str(self.by_band)]
