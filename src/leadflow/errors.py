@@ -230,14 +230,19 @@ class DuplicateEntity(LeadflowError):
 class CurrencyMismatch(LeadflowError, ValueError):
     """Two amounts in different currencies met in one operation."""
 
-    def __init__(self, *, left: str, right: str, operation: str) -> None:
+    def __init__(
+        self,
+        *,
+        left: str,
+        right: str,
+        operation: str,
+        reason: str = "amounts in different currencies; convert one of them first",
+    ) -> None:
         self.left = left
         self.right = right
         self.operation = operation
-        message = (
-            f"cannot {operation} {left} and {right}: amounts in different currencies; "
-            "convert one of them first"
-        )
+        self.reason = reason
+        message = f"cannot {operation} {left} and {right}: {reason}"
         self._args = (message,)
         super().__init__(*self._args)
 

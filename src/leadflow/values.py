@@ -12,7 +12,7 @@ import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from leadflow._currencies import MINOR_UNITS
-from leadflow._fields import aware, fail, finite_decimal, non_blank, to_tuple, to_utc
+from leadflow._fields import FrozenMap, aware, fail, finite_decimal, non_blank, to_tuple, to_utc
 from leadflow.errors import ROOT, CurrencyMismatch, ValidationError
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "ContactId",
     "EmailAddress",
     "EntityId",
+    "ExchangeRates",
     "LeadId",
     "Money",
     "Need",
@@ -363,6 +364,70 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def _rate(code: str, rate: object) -> Decimal:
+    try:
+        return _decimal_of(rate, what=f"rates[{code}]")
+    except (ValidationError, TypeError):
+        raise ValidationError.single(
+            f"rates.{code}", rate, "must be a number", subject="ExchangeRates"
+        ) from None
+
+
+def _rates(value: Mapping[str, Decimal | int | str | float]) -> FrozenMap[str, Decimal]:
+    if not isinstance(value, Mapping):
+        raise ValidationError.single("rates", value, "must be a mapping of currency codes to rates")
+    return FrozenMap({code: _rate(code, rate) for code, rate in value.items()})
+
+
+def _check_rates(
+    inst: object, attribute: attrs.Attribute[Any], value: Mapping[str, Decimal]
+) -> None:
+    for code, rate in value.items():
+        if code not in MINOR_UNITS:
+            fail(inst, f"rates.{code}", code, "is not an active ISO 4217 currency code")
+        if rate <= 0:
+            fail(inst, f"rates.{code}", rate, "must be greater than 0")
+
+
+@attrs.frozen(kw_only=True)
+class ExchangeRates:
+    """Rates that convert amounts into one ``base`` currency.
+
+    ``rates[code]`` is how many units of ``base`` one unit of ``code`` is worth:
+    ``ExchangeRates(base="EUR", rates={"USD": "0.92"})`` turns 100 USD into 92 EUR.
+    The base converts to itself at 1.  Converting a currency without a rate raises
+    :class:`~leadflow.errors.CurrencyMismatch`: leadflow never guesses a rate.
+    """
+
+    base: str = attrs.field(validator=_known_currency)
+    rates: Mapping[str, Decimal] = attrs.field(converter=_rates, validator=_check_rates)
+
+    def __attrs_post_init__(self) -> None:
+        own = self.rates.get(self.base)
+        if own is not None and own != 1:
+            fail(self, f"rates.{self.base}", own, "the base currency converts to itself at 1")
+
+    def rate(self, currency: str) -> Decimal:
+        """Units of ``base`` per unit of ``currency``."""
+        if currency == self.base:
+            return Decimal(1)
+        try:
+            return self.rates[currency]
+        except KeyError:
+            raise CurrencyMismatch(
+                left=currency,
+                right=self.base,
+                operation="convert between",
+                reason=f"the exchange rates have no rate for {currency}",
+            ) from None
+
+    def convert(self, money: Money) -> Money:
+        """``money`` in the base currency (unrounded)."""
+        if money.currency == self.base:
+            return money
+        return Money(amount=money.amount * self.rate(money.currency), currency=self.base)
 
 
 # ==================================================================== probability

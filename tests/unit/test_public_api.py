@@ -55,6 +55,7 @@ FACADE = [
     "DuplicateEntity",
     "EmailAddress",
     "EntityId",
+    "ExchangeRates",
     "ForecastCategory",
     "InvalidConfiguration",
     "InvalidTransition",

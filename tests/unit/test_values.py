@@ -17,6 +17,7 @@ from leadflow.values import (
     Consent,
     ContactId,
     EmailAddress,
+    ExchangeRates,
     LeadId,
     Money,
     Need,
@@ -470,3 +471,41 @@ def test_values_pickle() -> None:
     ]
     for value in values:
         assert pickle.loads(pickle.dumps(value)) == value
+
+
+class TestExchangeRates:
+    def test_converts_into_the_base_at_the_given_rate(self) -> None:
+        rates = ExchangeRates(base="EUR", rates={"USD": "0.92", "GBP": 1.17})
+        assert rates.convert(Money.of(100, "USD")) == Money.of("92.00", "EUR")
+        assert rates.convert(Money.of("10.5", "GBP")) == Money.of("12.285", "EUR")
+        assert rates.rate("GBP") == Decimal("1.17")  # a float is read by its shortest form
+        assert rates.rate("EUR") == 1
+        euros = Money.of(5, "EUR")
+        assert rates.convert(euros) is euros
+
+    def test_a_currency_without_a_rate_is_a_mismatch(self) -> None:
+        rates = ExchangeRates(base="EUR", rates={"USD": "0.92"})
+        with pytest.raises(
+            CurrencyMismatch,
+            match="cannot convert between JPY and EUR: the exchange rates have no rate for JPY",
+        ):
+            rates.convert(Money.of(1, "JPY"))
+
+    @pytest.mark.parametrize(
+        ("rates", "path", "reason"),
+        [
+            ({"USD": "-1"}, "rates.USD", "must be greater than 0"),
+            ({"USD": "x"}, "rates.USD", "must be a number"),
+            ({"XYZ": "1"}, "rates.XYZ", "is not an active ISO 4217 currency code"),
+            ({"EUR": "2"}, "rates.EUR", "converts to itself at 1"),
+            (["USD"], "rates", "must be a mapping"),
+        ],
+    )
+    def test_bad_rates_name_the_currency(self, rates: object, path: str, reason: str) -> None:
+        with pytest.raises(ValidationError, match=reason) as caught:
+            ExchangeRates(base="EUR", rates=rates)  # type: ignore[arg-type]
+        assert caught.value.problems[0].path == path
+
+    def test_the_base_must_be_a_currency(self) -> None:
+        with pytest.raises(ValidationError, match="base"):
+            ExchangeRates(base="EURO", rates={})
