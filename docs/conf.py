@@ -35,7 +35,7 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 autodoc_default_options = {"members": True, "show-inheritance": True}
-autodoc_preserve_defaults = False
+autodoc_preserve_defaults = True
 
 # The build runs without network access, so there is no intersphinx: references to the
 # standard library and to attrs, cattrs and Hypothesis are left as plain names.

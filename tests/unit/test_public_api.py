@@ -29,6 +29,18 @@ PUBLIC_MODULES = [
     "leadflow.adapters.sqlite",
     "leadflow.testing.strategies",
     "leadflow.testing.contracts",
+    "leadflow.scoring",
+    "leadflow.scoring.evaluate",
+    "leadflow.scoring.predictive",
+    "leadflow.forecasting",
+    "leadflow.forecasting.periods",
+    "leadflow.forecasting.weighted",
+    "leadflow.forecasting.categories",
+    "leadflow.forecasting.simulation",
+    "leadflow.forecasting.history",
+    "leadflow.forecasting.velocity",
+    "leadflow.forecasting.asof",
+    "leadflow.forecasting.forecast",
 ]
 
 # Changing this list is a change of the public API: update the changelog with it.
