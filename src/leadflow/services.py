@@ -37,20 +37,33 @@ from leadflow.conversion import (
 )
 from leadflow.errors import InvalidTransition
 from leadflow.events import Event, LeadConverted, StateChanged
+from leadflow.forecasting import (
+    CALENDAR,
+    NO_SLIP,
+    FiscalCalendar,
+    Method,
+    Period,
+    PeriodForecast,
+    SlipModel,
+    forecast_period,
+    pipeline_as_of,
+)
 from leadflow.leads import Lead
 from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, apply_lead_action
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
 from leadflow.ports import Query, UnitOfWork
 from leadflow.scoring import Score, ScoringModel, StageThresholds
-from leadflow.values import AccountId, ContactId, LeadId, Money, OpportunityId
+from leadflow.values import AccountId, ContactId, ExchangeRates, LeadId, Money, OpportunityId
 
 __all__ = [
     "advance_marketing_stage",
     "close_opportunity",
     "convert_lead",
     "disqualify_lead",
+    "forecast",
     "move_opportunity",
+    "opportunities_as_of",
     "qualify_lead",
     "reopen_opportunity",
     "reset_marketing_stage",
@@ -564,3 +577,62 @@ def reopen_opportunity(
         return _store_change(uow, change)
 
     return _one_unit(uow, work)
+
+
+# ================================================================= forecasting
+
+
+def opportunities_as_of(
+    uow: UnitOfWork, at: datetime | None = None, *, use_log: bool = True
+) -> list[Opportunity]:
+    """Every stored opportunity; with ``at``, as it stood at that moment.
+
+    The rebuild is :func:`~leadflow.forecasting.asof.pipeline_as_of`'s: stages from the
+    deals' stage histories and, with ``use_log`` (the default), the other fields from
+    the store's event log.  Pass ``use_log=False`` for history that was imported after
+    the fact, whose events were recorded later than the changes they describe.  Reads
+    only: nothing is stored.
+    """
+    deals = list(uow.opportunities.stream(Query(Opportunity)))
+    if at is None:
+        return deals
+    events = uow.events.read(entity="opportunity") if use_log else ()
+    return pipeline_as_of(deals, at, events=events)
+
+
+def forecast(
+    uow: UnitOfWork,
+    *,
+    period: Period | str,
+    at: datetime,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
+    use_log: bool = True,
+    calendar: FiscalCalendar = CALENDAR,
+    slip: SlipModel = NO_SLIP,
+    quota: Money | None = None,
+    method: Method | str = Method.MONTE_CARLO,
+    trials: int = 10_000,
+    seed: int | None = None,
+    rates: ExchangeRates | None = None,
+) -> PeriodForecast:
+    """Forecast ``period`` from the stored opportunities as they stood at ``at``.
+
+    :func:`opportunities_as_of` rebuilds the pipeline at ``at`` (so a forecast "as of
+    the first of the quarter" made later still sees only what was known then), and
+    :func:`~leadflow.forecasting.forecast.forecast_period` forecasts it with the other
+    arguments.  Reads only: nothing is stored.
+    """
+    deals = opportunities_as_of(uow, at, use_log=use_log)
+    return forecast_period(
+        deals,
+        pipelines,
+        period=period,
+        at=at,
+        calendar=calendar,
+        slip=slip,
+        quota=quota,
+        method=method,
+        trials=trials,
+        seed=seed,
+        rates=rates,
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from leadflow import (
 )
 from leadflow.activities import Direction
 from leadflow.events import LeadConverted, RecordedEvent, StateChanged
+from leadflow.forecasting import CALENDAR
 from leadflow.leads import LeadScore
 from leadflow.lifecycle import DISQUALIFICATION_REASONS, LEAD_LIFECYCLE, MARKETING_STAGES
 from leadflow.opportunities import ContactRole, ForecastCategory, StageVisit
@@ -53,7 +55,9 @@ from leadflow.services import (
     close_opportunity,
     convert_lead,
     disqualify_lead,
+    forecast,
     move_opportunity,
+    opportunities_as_of,
     qualify_lead,
     reopen_opportunity,
     score_lead,
@@ -1053,3 +1057,77 @@ def test_score_lead_stores_nothing_when_the_model_fails(store: Store) -> None:
     with store.unit_of_work(actor="ana") as uow, pytest.raises(RuntimeError, match="broken"):
         score_lead(uow, lead.id, Broken(), at=SCORE_AT, thresholds=TO_STAGES)  # type: ignore[arg-type]
     assert snapshot(store).diff(before) == []
+
+
+# ================================================================= forecasting
+
+
+def test_forecast_reads_the_stored_pipeline_as_it_stood_at_a_moment(store: Store) -> None:
+    """A deal stored at 1,000 expected this quarter, then raised to 3,000 and moved to next.
+
+    The event log records the store's own (real) time, so the quarters are this one and
+    the next; forecasts made with the log see each version at the moment it was known.
+    """
+    this_quarter = CALENDAR.period_of(datetime.now(timezone.utc).date(), "quarter")
+    next_quarter = CALENDAR.shift(this_quarter, 1)
+    opened = DEFAULT_PIPELINE.open(
+        name="Acme rollout",
+        at=T0,
+        amount=Money.of(1000, "EUR"),
+        expected_close_date=this_quarter.last_day,
+    ).opportunity
+    with store.unit_of_work(actor="sam") as uow:
+        deal = uow.opportunities.add(opened)
+        uow.commit()
+    with store.unit_of_work(actor="sam") as uow:
+        deal = uow.opportunities.update(
+            attrs.evolve(deal, amount=Money.of(3000, "EUR"), expected_close_date=next_quarter.start)
+        )
+        uow.commit()
+    with store.unit_of_work() as uow:
+        added, updated = [r.recorded_at for r in uow.events.read(entity="opportunity")]
+        assert added < updated
+        between = added + (updated - added) / 2
+
+        # As the deal stood between the two commits: 1,000 this quarter, prospecting 10 %.
+        (then,) = opportunities_as_of(uow, between)
+        assert then.amount == Money.of(1000, "EUR")
+        assert then.expected_close_date == this_quarter.last_day
+        early = forecast(uow, period=this_quarter, at=between, method="exact")
+        assert early.open_deals == 1
+        assert early.weighted == Decimal("100.0")
+        assert early.range.probability_at_least(1000) == pytest.approx(0.1)
+
+        # As it stands: 3,000 next quarter, so this quarter expects nothing.
+        assert opportunities_as_of(uow) == [deal]
+        assert forecast(uow, period=this_quarter, at=updated, method="exact").weighted == 0
+        late = forecast(uow, period=next_quarter, at=updated, method="exact")
+        assert late.weighted == Decimal("300.0")
+
+        # Without the log only the stage history is rebuilt: today's amount and date.
+        (known,) = opportunities_as_of(uow, between, use_log=False)
+        assert known.amount == Money.of(3000, "EUR")
+
+        # Before the deal entered its first stage it did not exist.
+        assert opportunities_as_of(uow, T0 - timedelta(days=1), use_log=False) == []
+
+
+def test_forecast_sees_the_stage_a_deal_was_in(store: Store) -> None:
+    deal = DEFAULT_PIPELINE.open(
+        name="Globex",
+        at=T0,
+        amount=Money.of(2000, "EUR"),
+        expected_close_date=date(2026, 3, 31),
+        contact_roles=(ContactRole(contact_id=ContactId.new(), role="decision maker"),),
+    ).opportunity
+    with store.unit_of_work(actor="sam") as uow:
+        uow.opportunities.add(deal)
+        uow.commit()
+    with store.unit_of_work(actor="sam") as uow:
+        move_opportunity(uow, deal.id, "negotiation", at=MOVE_AT, actor="sam")
+    with store.unit_of_work() as uow:
+        before = forecast(uow, period="2026Q1", at=T0 + timedelta(days=1), use_log=False, seed=1)
+        after = forecast(uow, period="2026Q1", at=MOVE_AT, use_log=False, seed=1)
+    assert before.weighted == Decimal("200.0")  # prospecting, 10 %
+    assert after.weighted == Decimal("1600.0")  # negotiation, 80 %
+    assert after.range.trials == 10_000
