@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import math
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -58,7 +59,13 @@ pipelines = st.lists(deals(), max_size=25)
 
 
 def brute_weighted(opportunities: list[Opportunity], include_closed: bool) -> Decimal:
+    """Deal by deal, in a context that never rounds (the sums below are exact too)."""
     total = Decimal(0)
+    with decimal.localcontext(decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX)):
+        return _brute(opportunities, include_closed, total)
+
+
+def _brute(opportunities: list[Opportunity], include_closed: bool, total: Decimal) -> Decimal:
     for deal in opportunities:
         stage = DEFAULT_PIPELINE.stage(deal.stage)
         if (stage.is_open or include_closed) and deal.amount is not None:
@@ -77,7 +84,8 @@ def test_the_weighted_total_is_the_sum_of_amount_times_probability(
     expected = brute_weighted(opportunities, include_closed)
     total = Decimal(0) if table.total.weighted is None else table.total.weighted.amount
     assert total == expected
-    rows = sum((row.weighted.amount for row in table if row.weighted is not None), Decimal(0))
+    with decimal.localcontext(decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX)):
+        rows = sum((row.weighted.amount for row in table if row.weighted is not None), Decimal(0))
     assert rows == expected
     assert sum(row.deals for row in table) == table.total.deals
     keys = [row.key for row in table]

@@ -15,8 +15,10 @@ deal close" and "which stage counts" have one answer:
 
 from __future__ import annotations
 
+import decimal
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -115,6 +117,19 @@ class StageInfo:
     def is_open(self) -> bool:
         """Whether deals in this stage are still open."""
         return self.outcome is Outcome.OPEN
+
+
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def exact() -> AbstractContextManager[decimal.Context]:
+    """A decimal context that never rounds: sums of products come out exact, in any order.
+
+    Use it for additions and multiplications only (a division such as 1/3 would not
+    end).  Decimal arithmetic costs what the digits cost, so this is as fast as the
+    default context for the amounts and probabilities deals carry.
+    """
+    return decimal.localcontext(_EXACT)
 
 
 def probability_decimal(value: float) -> Decimal:

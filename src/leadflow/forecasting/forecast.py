@@ -27,7 +27,7 @@ import attrs
 
 from leadflow._fields import to_utc
 from leadflow.errors import CurrencyMismatch
-from leadflow.forecasting._deals import DealReader, Pipelines
+from leadflow.forecasting._deals import DealReader, Pipelines, exact
 from leadflow.forecasting.categories import CategoryRow, forecast_categories
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period
 from leadflow.forecasting.simulation import NO_SLIP, Method, RevenueRange, SlipModel, revenue_range
@@ -157,15 +157,16 @@ def forecast_period(
     ahead = calendar.distance(current, target)
 
     tally = _Tally()
-    for opportunity in deals:
-        tally.add(
-            opportunity,
-            reader,
-            target=target,
-            ahead=ahead,
-            place=lambda day: calendar.distance(current, period_of(day)),
-            slip=slip,
-        )
+    with exact():
+        for opportunity in deals:
+            tally.add(
+                opportunity,
+                reader,
+                target=target,
+                ahead=ahead,
+                place=lambda day: calendar.distance(current, period_of(day)),
+                slip=slip,
+            )
     spread = revenue_range(
         [*tally.amounts, float(tally.won)],
         [*tally.chances, 1.0],

@@ -11,7 +11,9 @@ Group it by ``"period"`` (of the expected close date), ``"owner"``, ``"pipeline"
 Amounts must be in one currency, or an :class:`~leadflow.values.ExchangeRates` table
 must convert them: mixing currencies without one raises
 :class:`~leadflow.errors.CurrencyMismatch`, because a total across currencies means
-nothing.  Sums are exact (:class:`~decimal.Decimal`).
+nothing.  Sums are exact: :class:`~decimal.Decimal` arithmetic with no rounding at all
+(not the default context's 28 significant digits), so the total does not depend on
+the order of the deals.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from leadflow.forecasting._deals import (
     Pipelines,
     StageInfo,
     as_keys,
+    exact,
     key_function,
 )
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, PeriodUnit
@@ -153,27 +156,29 @@ def weighted_pipeline(
     probability = reader.probability
     amount_of = reader.amount
     open_only = include == "open"
-    for opportunity in opportunities:
-        info = stage(opportunity)
-        if open_only and not info.is_open:
-            continue
-        key = key_of(opportunity, info)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = [0, 0, _ZERO, _ZERO]
-        group[0] += 1
-        amount = amount_of(opportunity)
-        if amount is None:
-            group[1] += 1
-        else:
-            group[2] += amount
-            group[3] += amount * probability(opportunity, info)
+    with exact():
+        for opportunity in opportunities:
+            info = stage(opportunity)
+            if open_only and not info.is_open:
+                continue
+            key = key_of(opportunity, info)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = [0, 0, _ZERO, _ZERO]
+            group[0] += 1
+            amount = amount_of(opportunity)
+            if amount is None:
+                group[1] += 1
+            else:
+                group[2] += amount
+                group[3] += amount * probability(opportunity, info)
     rows = [_row(reader, key, group) for key, group in groups.items()]
     rows.sort(key=lambda row: _order(row.key))
     totals: list[Any] = [0, 0, _ZERO, _ZERO]
-    for group in groups.values():
-        for i, value in enumerate(group):
-            totals[i] += value
+    with exact():
+        for group in groups.values():
+            for i, value in enumerate(group):
+                totals[i] += value
     total = _row(reader, (), totals)
     return WeightedPipeline(by=names, currency=reader.currency, rows=rows, total=total)
 
