@@ -39,15 +39,15 @@ GC off while timing.
 from __future__ import annotations
 
 import argparse
-import gc
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
+from _timing import best_of
 
 from leadflow import Money, Opportunity, StageVisit
 from leadflow.forecasting.simulation import revenue_range
@@ -55,21 +55,6 @@ from leadflow.forecasting.weighted import weighted_pipeline
 from leadflow.pipelines import DEFAULT_PIPELINE
 
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The best time of ``repeat`` runs of ``work`` (GC off), and its last result."""
-    best, result = math.inf, None
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = work()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
 
 
 def make_deals(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

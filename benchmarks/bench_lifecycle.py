@@ -60,16 +60,15 @@ Every figure is the best of ``--repeat`` runs, with the cyclic GC off while timi
 from __future__ import annotations
 
 import argparse
-import gc
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import attrs
+from _timing import best_of
 
 import leadflow
 from leadflow import Lead
@@ -146,30 +145,6 @@ def make_lead(i: int, *, status: str = "new", companies: int = 1000) -> Lead:
 
 
 # ------------------------------------------------------------------- harness
-
-
-def best_of(
-    repeat: int, fn: Callable[..., Any], *, setup: Callable[[], Any] | None = None
-) -> tuple[float, Any]:
-    """Best time of ``repeat`` calls, with the cyclic GC off while timing (as timeit does).
-
-    Otherwise collections triggered by the objects each implementation allocates,
-    and by whatever an earlier measurement left alive, dominate and reorder the figures.
-    With ``setup``, it runs before each call, untimed, and ``fn`` gets what it returns.
-    """
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        result = None
-        prepared = setup() if setup is not None else None
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = fn(prepared) if setup is not None else fn()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
 
 
 def verdict(met: bool) -> str:

@@ -36,14 +36,13 @@ Every figure is the best of ``--repeat`` runs, with the cyclic GC off while timi
 from __future__ import annotations
 
 import argparse
-import gc
 import math
 import random
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any
+
+from _timing import best_of
 
 from leadflow._config import load_toml
 from leadflow.activities import Activity, ActivityKind, Direction
@@ -198,21 +197,6 @@ def hand_band(value: float) -> str:
 
 
 # ------------------------------------------------------------------------ timing
-
-
-def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    """The best time of ``repeat`` runs of ``work`` (GC off), and its last result."""
-    best, result = math.inf, None
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = work()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
 
 
 def bench_composite(n: int, per_lead: int, repeat: int) -> None:

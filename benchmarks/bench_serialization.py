@@ -30,14 +30,14 @@ fast as the hand-written one with the same checks, and within 1.25x of pydantic'
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import re
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Optional
+
+from _timing import best_of
 
 import leadflow as lf
 
@@ -496,26 +496,6 @@ def pydantic_models() -> tuple[Any, Callable[[dict[str, Any]], Any]] | None:
 
 
 # ------------------------------------------------------------------- harness
-
-
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    """Best time of ``repeat`` calls, with the cyclic GC off while timing (as timeit does).
-
-    Otherwise collections triggered by the objects each implementation allocates,
-    and by whatever an earlier measurement left alive, dominate and reorder the figures.
-    """
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        result = None
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = fn()
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, result
 
 
 def main() -> None:

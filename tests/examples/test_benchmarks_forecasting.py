@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 import subprocess
@@ -12,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.examples.scripts import loaded
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_forecasting.py"
@@ -46,16 +47,8 @@ WEIGHTED = re.compile(
 
 @pytest.fixture
 def bench() -> Iterator[types.ModuleType]:
-    spec = importlib.util.spec_from_file_location("bench_forecasting", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with loaded(SCRIPT) as module:
         yield module
-    finally:
-        del sys.modules[spec.name]
 
 
 def check_ranges(printed: str) -> None:

@@ -7,7 +7,6 @@ same columns, including the ``GTXPro`` spelling and a product that is in no file
 from __future__ import annotations
 
 import csv
-import importlib.util
 import subprocess
 import sys
 import types
@@ -15,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.examples.scripts import loaded
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "maven_pipeline.py"
@@ -55,16 +56,8 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def example() -> Iterator[types.ModuleType]:
-    spec = importlib.util.spec_from_file_location("maven_pipeline", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with loaded(SCRIPT) as module:
         yield module
-    finally:
-        del sys.modules[spec.name]
 
 
 def test_loading_matches_spellings_and_refuses_unknown_products(

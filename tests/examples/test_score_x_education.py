@@ -8,7 +8,6 @@ lead origin and the last activity, and whose leak columns are noise.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import math
 import random
 import re
@@ -22,6 +21,7 @@ import pytest
 
 from leadflow.scoring.evaluate import roc_auc
 from leadflow.tabular import ColumnMapping
+from tests.examples.scripts import loaded
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "score_x_education.py"
@@ -162,16 +162,8 @@ def write_leads(path: Path, *, seed: int = 7) -> float:
 
 @pytest.fixture
 def example() -> Iterator[types.ModuleType]:
-    spec = importlib.util.spec_from_file_location("score_x_education", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with loaded(SCRIPT) as module:
         yield module
-    finally:
-        del sys.modules[spec.name]
 
 
 @pytest.fixture
