@@ -162,6 +162,7 @@ class HLead:
         "first_touch",
         "id",
         "last_name",
+        "marketing_stage",
         "status",
         "tags",
         "touches",
@@ -185,6 +186,7 @@ class HLead:
         first_touch=None,
         touches=(),
         status="new",
+        marketing_stage="lead",
     ):
         email = _email(email)
         self.id = id
@@ -200,6 +202,7 @@ class HLead:
         self.first_touch = first_touch
         self.touches = tuple(touches)
         self.status = status
+        self.marketing_stage = marketing_stage
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -208,6 +211,7 @@ class HLead:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "status": self.status,
+            "marketing_stage": self.marketing_stage,
             "bant": {},
             "consent": {},
         }
@@ -241,6 +245,7 @@ class HLead:
             first_touch=None if first is None else HTouch.from_dict(first),
             touches=[HTouch.from_dict(t) for t in d.get("touches", ())],
             status=d["status"],
+            marketing_stage=d["marketing_stage"],
         )
 
 
@@ -336,6 +341,7 @@ class SLead(HLead):
             "created_at",
             "updated_at",
             "status",
+            "marketing_stage",
             "bant",
             "consent",
             "first_name",
@@ -367,6 +373,7 @@ class SLead(HLead):
         first_touch=None,
         touches=(),
         status="new",
+        marketing_stage="lead",
     ):
         email = _email(email)
         created_at = _utc(created_at)
@@ -377,6 +384,8 @@ class SLead(HLead):
             raise ValueError("version must be a non-negative integer")
         if not status.strip():
             raise ValueError("status must not be blank")
+        if not marketing_stage.strip():
+            raise ValueError("marketing_stage must not be blank")
         put = object.__setattr__
         put(self, "id", id)
         put(self, "version", version)
@@ -391,6 +400,7 @@ class SLead(HLead):
         put(self, "first_touch", first_touch)
         put(self, "touches", tuple(touches))
         put(self, "status", status)
+        put(self, "marketing_stage", marketing_stage)
 
     @classmethod
     def from_dict(cls, d: Any) -> SLead:
@@ -411,6 +421,9 @@ class SLead(HLead):
         status = d["status"]
         if type(status) is not str:
             raise ValueError("status: expected a string")
+        stage = d["marketing_stage"]
+        if type(stage) is not str:
+            raise ValueError("marketing_stage: expected a string")
         return cls(
             id=uuid.UUID(ident),
             version=d["version"],
@@ -425,6 +438,7 @@ class SLead(HLead):
             first_touch=None if first is None else STouch.from_dict(first),
             touches=[STouch.from_dict(t) for t in touches],
             status=status,
+            marketing_stage=stage,
         )
 
 
@@ -464,6 +478,7 @@ def pydantic_models() -> tuple[Any, Callable[[dict[str, Any]], Any]] | None:
         created_at: AwareDatetime
         updated_at: AwareDatetime
         status: str = "new"
+        marketing_stage: str = "lead"
         bant: dict[str, Any] = {}
         consent: dict[str, Any] = {}
         first_name: Optional[str] = None  # noqa: UP045

@@ -1,0 +1,59 @@
+"""The serialization and storage benchmarks run at tiny sizes and print their figures.
+
+Timings are not checked; these tests only keep the scripts working (the serialization
+benchmark once broke silently when leads gained a field the baselines did not have).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(script: str, *arguments: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_serialization_benchmark_runs_and_its_implementations_agree() -> None:
+    printed = run("bench_serialization.py", "--leads", "200", "--repeat", "1")
+    for step in ("construction", "dump", "load", "round trip"):
+        line = re.search(
+            rf"^{step}: leadflow [\d,]+ leads/s; hand-written, same checks", printed, re.M
+        )
+        assert line, printed
+    assert re.search(
+        r"^round trip >= hand-written, same checks \(the target\): (met|NOT met)", printed, re.M
+    )
+
+
+def test_storage_benchmark_runs() -> None:
+    printed = run(
+        "bench_storage.py",
+        "--leads",
+        "200",
+        "--gets",
+        "10",
+        "--updates",
+        "10",
+        "--memory-leads",
+        "200",
+    )
+    for step in ("add_many", "get by id", "page through a filter", "update"):
+        assert re.search(
+            rf"^{step}: memory [\d,]+/s; sqlite [\d,]+/s; raw sqlite3 [\d,]+/s", printed, re.M
+        ), printed
+    assert re.search(r"^memory adapter: [\d,]+ bytes per lead for 200 leads", printed, re.M), (
+        printed
+    )
