@@ -25,7 +25,7 @@ from leadflow.forecasting.simulation import (
     window_range,
 )
 
-ALL_METHODS = ["monte_carlo", "normal", "exact"]
+ALL_METHODS = ["monte_carlo", "normal", "exact", "auto"]
 
 
 def enumerate_outcomes(amounts: list[float], probabilities: list[float]) -> dict[float, float]:
@@ -206,6 +206,42 @@ def test_normal_is_close_to_exact_for_many_similar_deals() -> None:
     for q in (0.1, 0.5, 0.9):
         assert normal.quantile(q) == pytest.approx(exact.quantile(q), abs=1_000)
     assert normal_error_bound([1_000] * 40, [0.4] * 40) < 0.15
+
+
+def test_auto_is_exact_for_a_few_deals() -> None:
+    amounts, chances = [100.0, 250.0, 400.0], [0.2, 0.5, 0.9]
+    r = revenue_range(amounts, chances, method="auto", seed=3)
+    assert r.method is Method.EXACT
+    assert (r.trials, r.seed) == (None, None)
+    outcomes = enumerate_outcomes(amounts, chances)
+    assert r.probability_at_least(500) == pytest.approx(at_least(outcomes, 500))
+    # Certain deals do not count toward the 16: 16 uncertain plus 30 certain is exact.
+    many = revenue_range([1.0] * 46, [0.5] * 16 + [1.0] * 30, method="auto")
+    assert many.method is Method.EXACT
+
+
+def test_auto_is_normal_when_its_error_bound_is_small() -> None:
+    # 0.56 / sqrt(n) for n equal deals at 0.5: at most 0.005 from n = 12,544.
+    assert normal_error_bound([1.0] * 12_544, [0.5] * 12_544) <= 0.005
+    assert revenue_range([1.0] * 12_544, [0.5] * 12_544, method="auto").method is Method.NORMAL
+    assert normal_error_bound([1.0] * 12_000, [0.5] * 12_000) > 0.005
+    r = revenue_range([1.0] * 12_000, [0.5] * 12_000, method="auto", seed=5)
+    assert r.method is Method.MONTE_CARLO
+    assert (r.trials, r.seed) == (10_000, 5)
+
+
+def test_auto_simulates_when_one_deal_dominates() -> None:
+    amounts = [1_000_000.0, *[1_000.0] * 40]
+    r = revenue_range(amounts, [0.5] * 41, method="auto", seed=2)
+    assert r.method is Method.MONTE_CARLO
+    assert r.probability_at_least(1_000_000) == pytest.approx(0.5, abs=0.02)
+
+
+def test_auto_chooses_per_period() -> None:
+    ranges = period_ranges(
+        [1.0] * 20, [0.5] * 20, [0] * 3 + [1] * 17, horizon=2, method="auto", seed=1
+    )
+    assert [r.method for r in ranges] == [Method.EXACT, Method.MONTE_CARLO]
 
 
 def test_the_normal_error_bound_is_large_when_one_deal_dominates() -> None:

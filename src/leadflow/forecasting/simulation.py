@@ -36,6 +36,12 @@ but its quantiles (P10, P50, P90) and the chance of reaching a quota are not, an
     deals times the number of distinct totals: it suits dozens of deals, or many deals
     whose amounts are few distinct round numbers.
 
+``auto``
+    Picks one of the three for the deals at hand: exact for up to 16 uncertain deals,
+    normal when :func:`normal_error_bound` is at most 0.005 (every probability read off
+    it within half a percentage point), else Monte Carlo.  The range's ``method`` says
+    which one was used.
+
 Deals with probability 0 or 1 need no randomness under any method: the first are left
 out and the amounts of the second are added as a constant.  With no deals at all every
 method gives the point mass at 0.
@@ -108,6 +114,9 @@ class Method(StrEnum):
     NORMAL = "normal"
     #: The exact distribution, by convolution over the distinct totals.
     EXACT = "exact"
+    #: Exact for up to 16 uncertain deals; else normal when its Berry-Esseen bound is at
+    #: most 0.005; else Monte Carlo.  The range's ``method`` says which was used.
+    AUTO = "auto"
 
 
 # ============================================================== checking input
@@ -141,7 +150,7 @@ def _seed(value: object) -> int:
 
 def _seed_for(method: Method, seed: object) -> int | None:
     """The seed a method uses: Monte Carlo's (given or fresh); None for the others."""
-    if method is Method.MONTE_CARLO:
+    if method in (Method.MONTE_CARLO, Method.AUTO):
         return _seed(seed)
     if seed is not None:
         _seed(seed)  # checked all the same
@@ -527,6 +536,21 @@ def _convolve(
     return values, weights
 
 
+#: Method.AUTO: the most uncertain deals the exact method takes (at most 2**16 totals),
+#: and the largest Berry-Esseen bound at which the normal approximation is used.
+_AUTO_EXACT_DEALS = 16
+_AUTO_NORMAL_ERROR = 0.005
+
+
+def _automatic(amounts: FloatArray, probabilities: FloatArray) -> Method:
+    """The method :attr:`Method.AUTO` picks for these uncertain deals."""
+    if len(amounts) <= _AUTO_EXACT_DEALS:
+        return Method.EXACT
+    if _error_bound(amounts, probabilities) <= _AUTO_NORMAL_ERROR:
+        return Method.NORMAL
+    return Method.MONTE_CARLO
+
+
 def _range_of(
     amounts: FloatArray,
     probabilities: FloatArray,
@@ -547,6 +571,8 @@ def _range_of(
     a, p = amounts[uncertain], probabilities[uncertain]
     high = low + math.fsum(a.tolist())
     tolerance = _RELATIVE_TOLERANCE * high
+    if method is Method.AUTO:
+        method = _automatic(a, p)
     outcomes: _Outcomes
     if method is Method.NORMAL:
         outcomes = _Normal(low, high, tolerance, mean=mean, std=math.sqrt(variance))
@@ -629,7 +655,11 @@ def normal_error_bound(
     is often pessimistic by a factor of several.  It is 0 when the variance is 0: every
     outcome is then certain, and the normal method gives that point mass exactly.
     """
-    a, p = _deals(amounts, probabilities)
+    return _error_bound(*_deals(amounts, probabilities))
+
+
+def _error_bound(a: FloatArray, p: FloatArray) -> float:
+    """:func:`normal_error_bound` of checked deals."""
     if len(a) and a.max() > 0:
         a = a / a.max()  # the bound does not change with the unit; this keeps a**3 finite
     spread = p * (1.0 - p)
