@@ -18,7 +18,8 @@ What the script does, as a user of leadflow would:
 3. Give open and lost deals the product's list price as their amount (the file has a
    close value only for closed deals, and it is 0 for lost ones).
 4. Print what the closed deals say (win rate, won revenue, median days to close, win
-   rates by stage learned from the stage histories, and by regional office) and what
+   rates by stage learned from the stage histories, by regional office and by
+   product) and what
    the open deals are worth: the weighted pipeline with the learned rates and the
    P10/P50/P90 of the revenue they will bring, by Monte Carlo with a fixed seed.
 
@@ -210,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("Win rates by regional office:")
     print(win_rates(deals, PIPELINE, by="custom.office"))
+    print()
+    print("Win rates by product (GTXPro and GTX Pro counted as one):")
+    print(win_rates(deals, PIPELINE, by="custom.product"))
 
     tuned = learned.apply(PIPELINE)
     table = weighted_pipeline(deals, tuned, by="stage")
