@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
@@ -43,21 +44,30 @@ def cell(value: Any, *, percent: bool = False) -> str:
 
 
 def text_table(
-    columns: Sequence[str], records: Sequence[Mapping[str, Any]], *, percent: Iterable[str] = ()
+    columns: Sequence[str],
+    records: Sequence[Mapping[str, Any]],
+    *,
+    percent: Iterable[str] = (),
+    text: Callable[[Any], str] = cell,
 ) -> str:
     """Aligned columns with a header line: numbers to the right, text to the left.
 
-    Columns named in ``percent`` show their fractions as percentages.
+    Columns named in ``percent`` show their fractions as percentages; ``text`` writes
+    every other value (:func:`cell` by default).
     """
     shown = frozenset(percent)
-    cells = [[cell(record[c], percent=c in shown) for c in columns] for record in records]
+    cells = [
+        [cell(record[c], percent=True) if c in shown else text(record[c]) for c in columns]
+        for record in records
+    ]
     widths = [
         max([len(column), *(len(row[i]) for row in cells)]) for i, column in enumerate(columns)
     ]
     numeric = [
         bool(records)
         and all(
-            record[column] is None or isinstance(record[column], int | float) for record in records
+            record[column] is None or isinstance(record[column], int | float | Decimal)
+            for record in records
         )
         for column in columns
     ]

@@ -35,7 +35,7 @@ from leadflow.conversion import (
     merge_into_account,
     merge_into_contact,
 )
-from leadflow.errors import InvalidTransition
+from leadflow.errors import InvalidTransition, ValidationError
 from leadflow.events import Event, LeadConverted, StateChanged
 from leadflow.forecasting import (
     CALENDAR,
@@ -52,16 +52,18 @@ from leadflow.leads import Lead
 from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, apply_lead_action
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
-from leadflow.ports import Query, UnitOfWork
+from leadflow.ports import Query, Store, UnitOfWork
 from leadflow.scoring import Score, ScoringModel, StageThresholds
 from leadflow.values import AccountId, ContactId, ExchangeRates, LeadId, Money, OpportunityId
 
 __all__ = [
+    "ImportSummary",
     "advance_marketing_stage",
     "close_opportunity",
     "convert_lead",
     "disqualify_lead",
     "forecast",
+    "import_leads",
     "move_opportunity",
     "opportunities_as_of",
     "qualify_lead",
@@ -636,3 +638,88 @@ def forecast(
         seed=seed,
         rates=rates,
     )
+
+
+# ================================================================== importing
+
+
+@attrs.frozen(kw_only=True)
+class ImportSummary:
+    """What :func:`import_leads` did."""
+
+    #: Leads stored.
+    added: int
+    #: Leads left out because a stored lead (or an earlier one of the same import)
+    #: has the same external id or e-mail address.
+    skipped: int
+    #: Activities stored with the added leads.
+    activities: int
+    #: Units of work committed, one per batch.
+    batches: int
+
+
+def _lead_keys(lead: Lead) -> list[tuple[str, str]]:
+    keys = []
+    if lead.external_id is not None:
+        keys.append(("external_id", lead.external_id))
+    if lead.email is not None:
+        keys.append(("email", lead.email.key))
+    return keys
+
+
+def import_leads(
+    store: Store,
+    leads: Sequence[Lead],
+    activities: Iterable[Activity] = (),
+    *,
+    batch_size: int = 500,
+    actor: str | None = None,
+) -> ImportSummary:
+    """Store the leads that are not stored yet, with their activities, batch by batch.
+
+    A lead is already stored when a stored lead has its external id or its e-mail
+    address (case-insensitive); so is a second lead of the same import with one of
+    an earlier one's.  Such leads are skipped with their activities, which makes
+    re-running an import change nothing.  Each batch of ``batch_size`` leads is one
+    unit of work: a batch that fails stores nothing, and the batches before it stay
+    stored.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValidationError.single("batch_size", batch_size, "must be a whole number >= 1")
+    by_lead: dict[LeadId, list[Activity]] = {}
+    for activity in activities:
+        if activity.lead_id is not None:
+            by_lead.setdefault(activity.lead_id, []).append(activity)
+    seen: set[tuple[str, str]] = set()
+    added = skipped = stored_activities = batches = 0
+    for start in range(0, len(leads), batch_size):
+        batch = leads[start : start + batch_size]
+        with store.unit_of_work(actor=actor) as uow:
+            fresh = []
+            for lead in batch:
+                keys = _lead_keys(lead)
+                if any(key in seen for key in keys) or _stored(uow, lead):
+                    skipped += 1
+                    continue
+                seen.update(keys)
+                fresh.append(lead)
+            if not fresh:
+                continue
+            uow.leads.add_many(fresh)
+            mine = [activity for lead in fresh for activity in by_lead.get(lead.id, ())]
+            if mine:
+                uow.activities.add_many(mine)
+            uow.commit()
+        added += len(fresh)
+        stored_activities += len(mine)
+        batches += 1
+    return ImportSummary(
+        added=added, skipped=skipped, activities=stored_activities, batches=batches
+    )
+
+
+def _stored(uow: UnitOfWork, lead: Lead) -> bool:
+    """Whether a stored lead has this lead's external id or e-mail address."""
+    if lead.external_id is not None and uow.leads.by_external_id(lead.external_id):
+        return True
+    return lead.email is not None and bool(uow.leads.by_email(lead.email))

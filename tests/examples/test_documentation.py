@@ -65,8 +65,8 @@ def test_the_quick_start_has_exactly_two_commands_main_job_then_tests() -> None:
     blocks = quick_start_blocks()
     assert len(blocks) == 2
     main_job, tests = blocks
-    assert "examples/quickstart.py" in main_job
-    assert "pip install" in main_job
+    assert main_job.endswith("leadflow demo")
+    assert "pip install '.[cli]'" in main_job
     assert "pip install -e '.[test]'" in tests
     assert tests.endswith("python -m pytest")
 
