@@ -42,7 +42,7 @@ autodoc_preserve_defaults = True
 nitpicky = True
 _EXTERNAL_MODULES = (
     r"datetime|decimal|uuid|enum|collections\.abc|typing|types|attr|attrs|cattrs|cattr|hypothesis|"
-    r"os|pathlib|sqlite3|psycopg|pytest|_pytest|math"
+    r"os|pathlib|sqlite3|psycopg|pytest|_pytest|math|contextlib"
 )
 _EXTERNAL_NAMES = (
     "Decimal|datetime|date|timedelta|UUID|Enum|Mapping|Iterable|Sequence|Callable|Iterator|Any|"

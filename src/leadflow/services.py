@@ -48,7 +48,7 @@ from leadflow.forecasting import (
     forecast_period,
     pipeline_as_of,
 )
-from leadflow.leads import Lead
+from leadflow.leads import Lead, LeadScore
 from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, apply_lead_action
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
@@ -70,6 +70,7 @@ __all__ = [
     "reopen_opportunity",
     "reset_marketing_stage",
     "score_lead",
+    "score_leads",
     "transition_lead",
 ]
 
@@ -209,22 +210,76 @@ def score_lead(
         lead = uow.leads.get(lead_id)
         activities = list(uow.activities.stream(Query(Activity).where(lead_id=lead_id)))
         score = model.score(lead, activities, at=at)
-        lead = attrs.evolve(
-            lead, score=score.to_lead_score(), updated_at=max(to_utc(at), lead.updated_at)
-        )
         stage = None if thresholds is None else thresholds.stage_for(score)
-        events: Sequence[Event] = ()
-        if stage is not None and f"advance:{stage}" in marketing.allowed_actions(lead):
-            band = "" if score.band is None else f", {score.band}"
-            reason = f"{model.name} score {score.value:g}{band}"
-            lead, events = marketing.apply(
-                lead, f"advance:{stage}", at=at, actor=actor, reason=reason
-            )
+        lead, events = _keep_score(
+            lead, score.to_lead_score(), stage, at=at, actor=actor, marketing=marketing
+        )
         stored = uow.leads.update(lead)
         uow.record(*events)
         return stored, score
 
     return _one_unit(uow, work)
+
+
+def _keep_score(
+    lead: Lead,
+    summary: LeadScore,
+    stage: str | None,
+    *,
+    at: datetime,
+    actor: str | None,
+    marketing: RuleTable,
+) -> tuple[Lead, Sequence[Event]]:
+    """The lead with its score, advanced to ``stage`` when that is ahead of its own."""
+    lead = attrs.evolve(lead, score=summary, updated_at=max(to_utc(at), lead.updated_at))
+    if stage is None or f"advance:{stage}" not in marketing.allowed_actions(lead):
+        return lead, ()
+    band = "" if summary.grade is None else f", {summary.grade}"
+    reason = f"{summary.model} score {summary.value:g}{band}"
+    return marketing.apply(lead, f"advance:{stage}", at=at, actor=actor, reason=reason)
+
+
+def score_leads(
+    store: Store,
+    model: ScoringModel,
+    *,
+    at: datetime,
+    thresholds: StageThresholds | None = None,
+    batch_size: int = 1_000,
+    actor: str | None = "scoring",
+    marketing: RuleTable = MARKETING_STAGES,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[Lead]:
+    """Score every stored lead with its stored activities, as :func:`score_lead` does one.
+
+    The model scores them all at once (``score_many``); the scores are stored a batch
+    of ``batch_size`` leads per unit of work, each batch all or nothing, and
+    ``on_batch`` is told how many leads each stored batch held.  Returns the stored
+    leads.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValidationError.single("batch_size", batch_size, "must be a whole number >= 1")
+    with store.unit_of_work() as uow:
+        leads = list(uow.leads.stream(Query(Lead)))
+        activities = list(uow.activities.stream(Query(Activity)))
+    scores = model.score_many(leads, activities, at=at)
+    stored: list[Lead] = []
+    for start in range(0, len(leads), batch_size):
+        end = min(start + batch_size, len(leads))
+        with store.unit_of_work(actor=actor) as uow:
+            for i in range(start, end):
+                value, band = scores.values[i], scores.bands[i]
+                summary = LeadScore(value=value, model=model.name, scored_at=at, grade=band)
+                stage = None if thresholds is None else thresholds.stage_for(value, band)
+                lead, events = _keep_score(
+                    leads[i], summary, stage, at=at, actor=actor, marketing=marketing
+                )
+                stored.append(uow.leads.update(lead))
+                uow.record(*events)
+            uow.commit()
+        if on_batch is not None:
+            on_batch(end - start)
+    return stored
 
 
 def reset_marketing_stage(

@@ -51,20 +51,23 @@ from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline, PlaybookStep
 from leadflow.ports import Store, entity_spec
 from leadflow.scoring import ActivityRule, Bands, EngagementModel, StageThresholds
 from leadflow.services import (
+    ImportSummary,
     advance_marketing_stage,
     close_opportunity,
     convert_lead,
     disqualify_lead,
     forecast,
+    import_leads,
     move_opportunity,
     opportunities_as_of,
     qualify_lead,
     reopen_opportunity,
     score_lead,
+    score_leads,
     transition_lead,
 )
 from leadflow.testing.faults import snapshot
-from leadflow.values import EntityId
+from leadflow.values import EntityId, LeadId
 from tests.integration.postgres_server import require_driver
 
 # 2026-03-02 is a Monday.
@@ -1040,6 +1043,61 @@ def test_score_lead_never_moves_a_stage_back_and_works_without_thresholds(store:
     put(store, fresh, visit(fresh, 1), visit(fresh, 3), visit(fresh, 5), visit(fresh, 6))
     kept, _ = run(store, score_lead, fresh.id, VISITS, at=SCORE_AT)
     assert (kept.marketing_stage, kept.score.value if kept.score else None) == ("lead", 40.0)
+
+
+def test_score_leads_scores_every_stored_lead_in_batches(store: Store) -> None:
+    ana, bo, cy = (
+        make_lead(),
+        make_lead(email="bo@acme.com"),
+        make_lead(email="cy@acme.com", marketing_stage="sql"),
+    )
+    put(store, ana, bo, cy, visit(ana, 1), visit(ana, 2), *(visit(cy, d) for d in (1, 2, 3, 4)))
+    batches: list[int] = []
+    stored = score_leads(
+        store,
+        VISITS,
+        at=SCORE_AT,
+        thresholds=TO_STAGES,
+        batch_size=2,
+        actor="ana",
+        on_batch=batches.append,
+    )
+    assert batches == [2, 1]
+    values = {
+        lead.id: (lead.score.value if lead.score else None, lead.marketing_stage) for lead in stored
+    }
+    # 10 points a visit: Ana 20 (mql), Bo nothing, Cy 40 (sql already: stays).
+    assert values == {ana.id: (20.0, "mql"), bo.id: (0.0, "lead"), cy.id: (40.0, "sql")}
+    assert {lead.id: load(store, lead.id) for lead in stored} == {lead.id: lead for lead in stored}
+    assert state_changes(history(store, "lead", ana.id), "marketing") == [
+        ("advance:mql", "lead", "mql", SCORE_AT, "ana", "engagement score 20, warm")
+    ]
+    assert state_changes(history(store, "lead", cy.id), "marketing") == []
+    with pytest.raises(ValidationError, match="batch_size"):
+        score_leads(store, VISITS, at=SCORE_AT, batch_size=0)
+
+
+def test_import_leads_stores_each_lead_once_in_batches(store: Store) -> None:
+    ana = make_lead(external_id="x-1")
+    bo = make_lead(email="bo@acme.com", external_id="x-2")
+    again = make_lead(email=" Ana.Lima@ACME.com")  # Ana's address in another case: the same person
+    cy = make_lead(email="cy@acme.com", external_id="x-1")  # Ana's external id
+    dee = make_lead(email="dee@acme.com")
+    summary = import_leads(
+        store,
+        [ana, bo, again, cy, dee],
+        [visit(ana, 1), visit(again, 1), visit(dee, 2)],
+        batch_size=2,
+    )
+    assert summary == ImportSummary(added=3, skipped=2, activities=2, batches=2)
+    assert {lead.id for lead in stored(store, Lead)} == {ana.id, bo.id, dee.id}
+    assert {a.lead_id for a in stored(store, Activity)} == {ana.id, dee.id}
+    # The same leads again (new ids, as a second read of the same file gives) add nothing.
+    copies = [attrs.evolve(lead, id=LeadId.new()) for lead in (ana, bo, dee)]
+    assert import_leads(store, copies, batch_size=2) == ImportSummary(
+        added=0, skipped=3, activities=0, batches=0
+    )
+    assert len(stored(store, Lead)) == 3
 
 
 def test_score_lead_stores_nothing_when_the_model_fails(store: Store) -> None:

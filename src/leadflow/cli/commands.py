@@ -13,10 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TextIO
 
-import attrs
-
 import leadflow
-from leadflow.activities import Activity
 from leadflow.campaigns import Campaign
 from leadflow.cli import UsageError, moment, store_url
 from leadflow.cli._output import Progress, Section, render
@@ -28,61 +25,20 @@ from leadflow.cli._report import (
     pipeline_sections,
     scores,
 )
+from leadflow.datasets.workflow import STAGE_THRESHOLDS, scoring_model
 from leadflow.forecasting import CALENDAR, FiscalCalendar, stage_win_rates
-from leadflow.leads import Lead, LeadScore
-from leadflow.lifecycle import MARKETING_STAGES
+from leadflow.leads import Lead
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE
 from leadflow.ports import Query, Store
-from leadflow.scoring import GradeMatrix, StageThresholds, load_model
+from leadflow.scoring import load_model
 from leadflow.services import forecast as forecast_service
 from leadflow.services import import_leads as import_service
+from leadflow.services import score_leads
 from leadflow.tabular import ColumnMapping, read_leads
 from leadflow.values import Money
 
-__all__ = ["DEMO_MODEL", "demo", "forecast", "import_leads", "report", "score"]
-
-#: The scoring model ``leadflow score`` and the demo use unless given another: fit
-#: (seniority, company size, free-mail) by engagement (what the lead did, fading with a
-#: 30-day half-life), as grades A1 (fits, very engaged) to D4.
-DEMO_MODEL = """
-type = "grade_matrix"
-fit_grades = [{ name = "A", min = 20 }, { name = "B", min = 10 }, { name = "C", min = 0 }, { name = "D" }]
-engagement_levels = [{ name = "1", min = 30 }, { name = "2", min = 20 }, { name = "3", min = 12 }, { name = "4" }]
-
-[fit]
-type = "fit"
-rules = [
-  { name = "executive", when = { field = "title", matches = '(?i)\\bceo\\b|\\bcfo\\b|\\bcoo\\b|chief|\\bvp\\b|vice president|founder|managing director' }, points = 12 },
-  { name = "director", when = { field = "title", matches = "(?i)director|head of" }, points = 8 },
-  { name = "manager", when = { field = "title", matches = "(?i)manager|team lead" }, points = 2 },
-  { name = "not a buyer", when = { field = "title", matches = "(?i)student|intern|freelancer|researcher" }, points = -15 },
-  { name = "200+ employees", when = { field = "company_size", min = 200 }, points = 3 },
-  { name = "1,000+ employees", when = { field = "company_size", min = 1000 }, points = 3 },
-  { name = "industry we win in", when = { field = "industry", in = ["Software & Internet", "Financial Services"] }, points = 5 },
-  { name = "industry we rarely win", when = { field = "industry", in = ["Education", "Government", "Non-profit"] }, points = -5 },
-  { name = "partner referral", when = { field = "source", matches = "(?i)^partner" }, points = 8 },
-  { name = "free-mail address", when = { field = "free_mail", equals = true }, points = -5 },
-]
-
-[engagement]
-type = "engagement"
-max = 100
-decay = { half_life_days = 90 }
-rules = [
-  { name = "forms", kinds = ["form_submission"], points = 20, max = 40 },
-  { name = "events", kinds = ["event_attendance"], points = 20, max = 40 },
-  { name = "e-mail clicks", kinds = ["email_click"], points = 5, max = 20 },
-  { name = "e-mail opens", kinds = ["email_open"], points = 1, max = 10 },
-  { name = "web visits", kinds = ["web_visit"], points = 2, max = 20 },
-  { name = "replies and calls", kinds = ["email", "call", "meeting"], direction = "inbound", points = 10, max = 30 },
-  { name = "unsubscribed", kinds = ["unsubscribe"], points = -30, decay = false },
-]
-"""  # noqa: E501 - TOML inline tables are one line each
-
-
-#: The grades of :data:`DEMO_MODEL` that make a lead marketing qualified (MQL).
-DEMO_THRESHOLDS = StageThresholds(grades={"mql": ["A1", "A2", "A3", "B1", "B2", "C1"]})
+__all__ = ["demo", "forecast", "import_leads", "report", "score"]
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -153,11 +109,14 @@ def import_leads(args: argparse.Namespace, out: TextIO, progress: Progress) -> i
 
 def score(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     """``leadflow score``: score every stored lead and keep the scores on the leads."""
-    model = load_model(args.model) if args.model else GradeMatrix.from_toml(DEMO_MODEL)
-    thresholds = None if args.model else DEMO_THRESHOLDS
+    model = load_model(args.model) if args.model else scoring_model()
+    thresholds = None if args.model else STAGE_THRESHOLDS
     at = moment(args.at)
     with open_store(args) as store:
-        scored = score_all(store, model, at=at, progress=progress, thresholds=thresholds)
+        with store.unit_of_work() as uow:
+            count = uow.leads.count(Query(Lead))
+        with progress.step("scoring leads", count) as advance:
+            scored = score_leads(store, model, at=at, thresholds=thresholds, on_batch=advance)
     top = sorted(scored, key=lambda lead: -(lead.score.value if lead.score else 0.0))[:10]
     rows = [
         (
@@ -176,51 +135,6 @@ def score(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     ]
     render(sections, args.format, out)
     return 0
-
-
-def score_all(
-    store: Store,
-    model: Any,
-    *,
-    at: datetime,
-    progress: Progress,
-    thresholds: StageThresholds | None = None,
-    batch: int = 1_000,
-) -> list[Lead]:
-    """Score every stored lead at ``at`` and store the scores, a batch per unit of work.
-
-    With ``thresholds``, a lead whose score earns a later marketing stage than its own
-    advances to it (forward only, recorded as a ``StateChanged`` naming the score), as
-    :func:`~leadflow.services.score_lead` does for one lead.
-    """
-    with store.unit_of_work() as uow:
-        leads = list(uow.leads.stream(Query(Lead)))
-        activities = list(uow.activities.stream(Query(Activity)))
-    with progress.step("scoring leads", len(leads)) as advance:
-        results = model.score_many(leads, activities, at=at)
-        stored: list[Lead] = []
-        for start in range(0, len(leads), batch):
-            with store.unit_of_work(actor="scoring") as uow:
-                for i in range(start, min(start + batch, len(leads))):
-                    value, band = results.values[i], results.bands[i]
-                    lead = attrs.evolve(
-                        leads[i],
-                        score=LeadScore(value=value, model=model.name, scored_at=at, grade=band),
-                        updated_at=max(at, leads[i].updated_at),
-                    )
-                    stage = None if thresholds is None else thresholds.stage_for(value, band)
-                    if stage is not None and f"advance:{stage}" in MARKETING_STAGES.allowed_actions(
-                        lead
-                    ):
-                        reason = f"{model.name} score {value:g}, {band}"
-                        lead, events = MARKETING_STAGES.apply(
-                            lead, f"advance:{stage}", at=at, actor="scoring", reason=reason
-                        )
-                        uow.record(*events)
-                    stored.append(uow.leads.update(lead))
-                uow.commit()
-            advance(min(batch, len(leads) - start))
-    return stored
 
 
 # ----------------------------------------------------------------- forecast
