@@ -1,4 +1,4 @@
-"""The serialization and storage benchmarks run at tiny sizes and print their figures.
+"""The serialization, storage and demo benchmarks run at tiny sizes and print their figures.
 
 Timings are not checked; these tests only keep the scripts working (the serialization
 benchmark once broke silently when leads gained a field the baselines did not have).
@@ -57,3 +57,13 @@ def test_storage_benchmark_runs() -> None:
     assert re.search(r"^memory adapter: [\d,]+ bytes per lead for 200 leads", printed, re.M), (
         printed
     )
+
+
+def test_demo_benchmark_runs() -> None:
+    printed = run("bench_demo.py", "--leads", "150")
+    assert re.search(
+        r"^demo, 150 leads: [\d.]+ s \(target < 60 s: (met|NOT met)\); generating and"
+        r" bulk-storing the data alone: [\d.]+ s \(ratio [\d.]+\)$",
+        printed,
+        re.M,
+    ), printed

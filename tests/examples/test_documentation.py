@@ -135,3 +135,48 @@ def test_the_example_adapter_passes_the_conformance_kit() -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"^\d{3} passed, 1 skipped in", result.stdout, re.M), result.stdout[-500:]
+
+
+def public_modules() -> list[str]:
+    """Every module of leadflow whose path has no part starting with an underscore."""
+    source = ROOT / "src"
+    names = []
+    for path in sorted((source / "leadflow").rglob("*.py")):
+        parts = path.relative_to(source).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if not any(part.startswith("_") for part in parts):
+            names.append(".".join(parts))
+    return names
+
+
+def _public_home(obj: object) -> str:
+    """The public module an object is defined in: its module up to the first private part."""
+    public: list[str] = []
+    for part in getattr(obj, "__module__", "").split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    return ".".join(public)
+
+
+def test_the_reference_documents_every_public_module() -> None:
+    """Each public module has an automodule, or its names are all its documented parent's."""
+    import importlib
+
+    reference = "\n".join(p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("*.md"))
+    documented = set(re.findall(r"automodule:: ([\w.]+)", reference))
+    missing = []
+    for name in public_modules():
+        if name in documented:
+            continue
+        parent = name.rpartition(".")[0]
+        if not parent:  # the facade: each name documented where it is defined
+            facade = importlib.import_module(name)
+            homes = {_public_home(getattr(facade, n)) for n in facade.__all__ if n != "__version__"}
+            missing.extend(sorted(homes - documented))
+            continue
+        module, package = importlib.import_module(name), importlib.import_module(parent)
+        if parent not in documented or not set(module.__all__) <= set(package.__all__):
+            missing.append(name)
+    assert missing == []

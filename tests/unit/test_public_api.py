@@ -41,6 +41,11 @@ PUBLIC_MODULES = [
     "leadflow.forecasting.velocity",
     "leadflow.forecasting.asof",
     "leadflow.forecasting.forecast",
+    "leadflow.services",
+    "leadflow.cli",
+    "leadflow.datasets",
+    "leadflow.datasets.synthetic",
+    "leadflow.datasets.workflow",
 ]
 
 # Changing this list is a change of the public API: update the changelog with it.

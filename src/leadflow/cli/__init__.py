@@ -75,7 +75,7 @@ def _common(parser: argparse.ArgumentParser, *, db: bool = True, fmt: bool = Tru
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    from leadflow.cli import commands  # noqa: PLC0415 - keeps `leadflow --help` light
+    from leadflow.cli import _commands as commands  # noqa: PLC0415 - keeps `leadflow --help` light
 
     parser = argparse.ArgumentParser(
         prog="leadflow",

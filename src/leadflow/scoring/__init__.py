@@ -38,7 +38,14 @@ from leadflow.scoring._registry import (
     model_from_dict,
 )
 from leadflow.scoring._rules import Cap, Condition, dump_toml
-from leadflow.scoring.bant import BantModel, Criterion, Qualification, QualifyRule
+from leadflow.scoring.bant import (
+    AmountRange,
+    BantModel,
+    Criterion,
+    DaysRange,
+    Qualification,
+    QualifyRule,
+)
 from leadflow.scoring.composite import GradeMatrix, StageThresholds, WeightedSum
 from leadflow.scoring.engagement import (
     ActivityRule,
@@ -55,6 +62,7 @@ __all__ = [
     "LEAD_FIELDS",
     "MODEL_TYPES",
     "ActivityRule",
+    "AmountRange",
     "Band",
     "Bands",
     "BantModel",
@@ -62,6 +70,7 @@ __all__ = [
     "Condition",
     "Contribution",
     "Criterion",
+    "DaysRange",
     "Decay",
     "DecayStep",
     "EngagementModel",

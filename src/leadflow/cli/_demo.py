@@ -16,8 +16,8 @@ from typing import TextIO
 
 import leadflow
 from leadflow.cli import DEMO_DB, UsageError, store_url
+from leadflow.cli._commands import report_sections
 from leadflow.cli._output import Progress, Section, render
-from leadflow.cli.commands import report_sections
 from leadflow.datasets import SyntheticOrganisation, synthetic
 from leadflow.datasets.workflow import play_out
 from leadflow.forecasting import CALENDAR

@@ -219,7 +219,7 @@ def report(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
 
 
 def demo(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
-    """``leadflow demo``: see :mod:`leadflow.cli.demo`."""
-    from leadflow.cli.demo import run  # noqa: PLC0415 - the generator is only needed here
+    """``leadflow demo``: see :mod:`leadflow.cli._demo`."""
+    from leadflow.cli._demo import run  # noqa: PLC0415 - the generator is only needed here
 
     return run(args, out, progress)
