@@ -111,7 +111,7 @@ def _rich_terminal(out: TextIO) -> bool:
     return bool(getattr(out, "isatty", lambda: False)())
 
 
-def _render_rich(sections: Sequence[Section], out: TextIO) -> None:  # pragma: no cover - a terminal
+def _render_rich(sections: Sequence[Section], out: TextIO) -> None:
     from rich.console import Console  # noqa: PLC0415 - optional
     from rich.table import Table  # noqa: PLC0415
 
@@ -156,7 +156,7 @@ class Progress:
     def step(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
         """A step of ``total`` units; the block calls the function it gets to advance."""
         started = time.perf_counter()
-        if not self.quiet and _rich_terminal(self.stream):  # pragma: no cover - a terminal
+        if not self.quiet and _rich_terminal(self.stream):
             from rich.console import Console  # noqa: PLC0415 - optional
             from rich.progress import Progress as Bar  # noqa: PLC0415
 
