@@ -67,22 +67,31 @@ class StrEnum(str, Enum):
 # ============================================================================ ids
 
 
-def _uuid7() -> uuid.UUID:
-    """A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits.
+def uuid7_of(millis: int, random_bits: int) -> uuid.UUID:
+    """The version 7 UUID (RFC 9562) of a Unix time in milliseconds and 74 random bits.
 
-    Ids made this way sort by creation time, which keeps database indexes compact
-    and makes keyset pagination by id follow insertion order.
+    The time fills the first 48 bits, then come the version, 12 of the random bits,
+    the variant and the other 62.  :class:`EntityId` makes its ids with the clock and
+    the operating system's randomness; deterministic data (a seeded generator) can make
+    them from its own time and bits.
     """
-    millis = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
     value = (
         (millis & 0xFFFF_FFFF_FFFF) << 80
         | 0x7 << 76
-        | (rand >> 68) << 64
+        | ((random_bits >> 62) & 0xFFF) << 64
         | 0b10 << 62
-        | rand & 0x3FFF_FFFF_FFFF_FFFF
+        | random_bits & 0x3FFF_FFFF_FFFF_FFFF
     )
     return uuid.UUID(int=value)
+
+
+def _uuid7() -> uuid.UUID:
+    """A version 7 UUID for now, from the clock and the operating system's randomness.
+
+    Ids made this way sort by creation time, which keeps database indexes compact and
+    makes keyset pagination by id follow insertion order.
+    """
+    return uuid7_of(time.time_ns() // 1_000_000, int.from_bytes(os.urandom(10), "big") >> 6)
 
 
 @attrs.frozen(kw_only=True, order=True, repr=False)

@@ -509,3 +509,16 @@ class TestExchangeRates:
     def test_the_base_must_be_a_currency(self) -> None:
         with pytest.raises(ValidationError, match="base"):
             ExchangeRates(base="EURO", rates={})
+
+
+def test_uuid7_of_lays_out_time_version_and_random_bits() -> None:
+    from leadflow.values import uuid7_of
+
+    bits = (0xABC << 62) | 0x1234_5678_9ABC_DEF0
+    value = uuid7_of(0x0123_4567_89AB, bits)
+    assert value.version == 7
+    assert value.variant == uuid.RFC_4122
+    assert value.int >> 80 == 0x0123_4567_89AB
+    assert (value.int >> 64) & 0xFFF == 0xABC
+    assert value.int & 0x3FFF_FFFF_FFFF_FFFF == 0x1234_5678_9ABC_DEF0
+    assert uuid7_of(1, 0) < uuid7_of(2, 0)  # later times sort later

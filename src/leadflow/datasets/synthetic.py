@@ -91,7 +91,6 @@ import math
 import os
 import random
 import unicodedata
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -124,6 +123,7 @@ from leadflow.values import (
     Need,
     PostalAddress,
     Touchpoint,
+    uuid7_of,
 )
 
 __all__ = ["LEADS_MAPPING", "LeadTruth", "SyntheticOrganisation", "synthetic"]
@@ -798,15 +798,7 @@ class _Generator:
     def _id(self, kind: type[_IdT], moment: datetime) -> _IdT:
         """A UUID version 7 id whose time is ``moment`` and whose random bits are drawn."""
         millis = (moment - _EPOCH) // timedelta(milliseconds=1)
-        rand = self.ids.getrandbits(74)
-        value = (
-            (millis & 0xFFFF_FFFF_FFFF) << 80
-            | 0x7 << 76
-            | (rand >> 62) << 64
-            | 0b10 << 62
-            | rand & 0x3FFF_FFFF_FFFF_FFFF
-        )
-        return kind(value=uuid.UUID(int=value))
+        return kind(value=uuid7_of(millis, self.ids.getrandbits(74)))
 
     def _money(self, amount: float) -> Money:
         return Money(amount=Decimal(int(amount)), currency=self.currency)
