@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -30,3 +31,19 @@ def loaded(path: Path) -> Iterator[types.ModuleType]:
     finally:
         del sys.modules[spec.name]
         sys.path.remove(folder)
+
+
+def run_script(path: Path, *arguments: str, timeout: float = 300) -> str:
+    """Run the script at ``path`` with ``arguments`` in a new interpreter; what it printed.
+
+    A non-zero exit fails the test with the script's standard error.
+    """
+    done = subprocess.run(
+        [sys.executable, str(path), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -7,23 +7,15 @@ benchmark once broke silently when leads gained a field the baselines did not ha
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.examples.scripts import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(script: str, *arguments: str) -> str:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), *arguments],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_script(ROOT / "benchmarks" / script, *arguments)
 
 
 def test_serialization_benchmark_runs_and_its_implementations_agree() -> None:
