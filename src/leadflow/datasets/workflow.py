@@ -13,7 +13,9 @@ truth has it:
    reason; the rest stay worked;
 3. each new deal gets the truth's amount and close date and moves through the pipeline
    a stage at a time toward its close, won or lost as the truth says, or stays open
-   where its timeline has reached by the end of the data set;
+   where its timeline has reached by the end of the data set: a deal that will be won
+   goes all the way and closes at the end of its cycle, one that will be lost drops out
+   when it would have moved on from the last stage it reaches;
 4. every lead is scored with :data:`SCORING_MODEL` as of the end, advancing those with
    the grades in :data:`STAGE_THRESHOLDS` to MQL.
 
@@ -253,21 +255,25 @@ def _move_deal(store: Store, deal: _Deal, org: SyntheticOrganisation, rng: rando
             )
         )
         uow.commit()
-    # A lost deal drops out at a random stage; a won one goes all the way.
+    # Each step of the cycle is a stage.  A won deal goes all the way and closes at the
+    # end of its cycle; a lost one drops out, closed lost, when it would have moved on
+    # from the last stage it reached (so an open deal's stage says how far it has got).
+    step = timedelta(days=cycle / (len(_STAGES) + 1))
     last = len(_STAGES) if wins else rng.randint(0, len(_STAGES))
     for i, stage in enumerate(_STAGES[:last]):
-        at = opened + timedelta(days=cycle * (i + 1) / (len(_STAGES) + 1))
+        at = opened + step * (i + 1)
         if at > org.end:
             return
         with store.unit_of_work(actor=rep) as uow:
             move_opportunity(uow, deal.id, stage, at=at, actor=rep)
-    if close_at > org.end:
+    closes = close_at if wins else opened + step * (last + 1)
+    if closes > org.end:
         return
     with store.unit_of_work(actor=rep) as uow:
         if wins:
             close_opportunity(
-                uow, deal.id, won=True, at=close_at, actor=rep, close_date=close_at.date()
+                uow, deal.id, won=True, at=closes, actor=rep, close_date=closes.date()
             )
         else:
             reason = rng.choice(("price", "competitor", "no decision", "timing"))
-            close_opportunity(uow, deal.id, won=False, at=close_at, actor=rep, reason=reason)
+            close_opportunity(uow, deal.id, won=False, at=closes, actor=rep, reason=reason)
