@@ -18,6 +18,7 @@ import leadflow
 from leadflow import Lead, Money, Query, StageVisit
 from leadflow.cli import main
 from leadflow.pipelines import DEFAULT_PIPELINE
+from tests.integration.postgres_server import require_driver
 
 UTC = timezone.utc
 
@@ -389,3 +390,30 @@ def test_the_demo_replaces_its_own_file_by_default(
     assert status == 0
     assert (tmp_path / "leadflow-demo.db").is_file()
     assert "try `leadflow report --db leadflow-demo.db --at 2026-06-30`" in printed
+
+
+def test_the_commands_work_on_postgresql(
+    files: tuple[Path, Path, Path], request: pytest.FixtureRequest
+) -> None:
+    require_driver()
+    url = request.getfixturevalue("postgres_url")("cli")
+    table, mapping, _ = files
+    command = [
+        "import",
+        "leads",
+        str(table),
+        "--map",
+        str(mapping),
+        "--db",
+        url,
+        "--format",
+        "json",
+    ]
+    status, printed = run(*command)
+    assert status == 0
+    assert figures(printed)["leads added"] == 3
+    assert figures(run(*command)[1])["leads added"] == 0
+    assert run("score", "--db", url, "--at", "2026-03-10", "--quiet")[0] == 0
+    status, printed = run("report", "--db", url, "--at", "2026-03-15", "--format", "json")
+    assert status == 0
+    assert {row["stage"]: row["leads"] for row in json.loads(printed)["funnel"]}["lead"] == 3
