@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import json
 import math
+import numbers
 import sys
 from collections.abc import Mapping
 from datetime import timezone, tzinfo
@@ -242,15 +243,18 @@ def check_number(
     above: float | None = None,
 ) -> float:
     """``value`` as a float if it is a finite number within the bounds, else an error at ``key``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidConfiguration(key=key, reason="must be a finite number", value=value)
-    if minimum is not None and value < minimum:
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidConfiguration(key=key, reason="must be a finite number", value=value)
+    if minimum is not None and number < minimum:
         raise InvalidConfiguration(key=key, reason=f"must be at least {minimum:g}", value=value)
-    if maximum is not None and value > maximum:
+    if maximum is not None and number > maximum:
         raise InvalidConfiguration(key=key, reason=f"must be at most {maximum:g}", value=value)
-    if above is not None and value <= above:
+    if above is not None and number <= above:
         raise InvalidConfiguration(key=key, reason=f"must be more than {above:g}", value=value)
-    return float(value)
+    return number
 
 
 def time_zone(name: str, *, key: str = "time_zone") -> tzinfo:

@@ -9,7 +9,14 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from leadflow import InvalidConfiguration, Money, Opportunity, Probability, StageVisit
+from leadflow import (
+    InvalidConfiguration,
+    Money,
+    Opportunity,
+    Probability,
+    StageVisit,
+    ValidationError,
+)
 from leadflow.adapters.memory import MemoryStore
 from leadflow.events import RecordedEvent
 from leadflow.forecasting.asof import backtest, learn_slip, opportunity_as_of, pipeline_as_of
@@ -215,3 +222,19 @@ def test_a_passed_expected_date_counts_from_the_snapshots_period() -> None:
         [won], PLAIN, snapshots=[datetime(2026, 4, 1, tzinfo=UTC)], events=[], max_offset=1
     )
     assert slip.shares == pytest.approx((1.0, 0.0))
+
+
+def test_moments_without_a_time_zone_are_refused_by_name() -> None:
+    naive = datetime(2026, 1, 1)
+    deal = opened("a", 100, date(2026, 3, 1))
+    q1 = CALENDAR.parse("2026Q1")
+    cases = [
+        (lambda: opportunity_as_of(deal, naive), "at"),
+        (lambda: pipeline_as_of([deal], naive), "at"),
+        (lambda: backtest([deal], PLAIN, periods=[q1], as_of=lambda period: naive), "as_of"),
+        (lambda: learn_slip([deal], PLAIN, snapshots=[T0, naive], events=[]), "snapshots[1]"),
+    ]
+    for call, path in cases:
+        with pytest.raises(ValidationError, match="naive datetime") as caught:
+            call()
+        assert caught.value.problems[0].path == path

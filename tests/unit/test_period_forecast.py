@@ -8,7 +8,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from leadflow import CurrencyMismatch, Money, Opportunity, Probability
+from leadflow import CurrencyMismatch, Money, Opportunity, Probability, ValidationError
 from leadflow.forecasting.forecast import forecast_period
 from leadflow.forecasting.periods import CALENDAR
 from leadflow.forecasting.simulation import SlipModel
@@ -132,3 +132,9 @@ def test_a_quota_in_money_of_the_same_currency() -> None:
     )
     assert result.quota == Decimal("1000")
     assert result.probability_of_quota == pytest.approx(1.0)
+
+
+def test_a_moment_without_a_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="naive datetime") as caught:
+        forecast_period(deals(), PLAIN, period="2026Q1", at=datetime(2026, 2, 1))
+    assert caught.value.problems[0].path == "at"

@@ -16,6 +16,7 @@ deal close" and "which stage counts" have one answer:
 from __future__ import annotations
 
 import decimal
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -24,7 +25,8 @@ from decimal import Decimal
 
 import attrs
 
-from leadflow.errors import CurrencyMismatch, InvalidConfiguration, NotFound
+from leadflow._fields import to_utc
+from leadflow.errors import CurrencyMismatch, InvalidConfiguration, NotFound, ValidationError
 from leadflow.opportunities import ForecastCategory, Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline
 from leadflow.values import ExchangeRates, Money
@@ -291,3 +293,98 @@ _FIELDS = frozenset(
     for name in attrs.fields_dict(Opportunity)
     if name not in ("contact_roles", "stage_history", "line_items", "competitors", "custom_fields")
 )
+
+
+# ------------------------------------------------------------- closed deals
+
+
+def close_window(
+    closed_since: date | None, closed_until: date | None
+) -> Callable[[date | None], bool]:
+    """A test of whether a close date falls in ``[closed_since, closed_until)``."""
+    for key, day in (("closed_since", closed_since), ("closed_until", closed_until)):
+        if day is not None and (isinstance(day, datetime) or not isinstance(day, date)):
+            raise InvalidConfiguration(key=key, reason="must be a date (not a datetime)", value=day)
+    if closed_since is not None and closed_until is not None and closed_until <= closed_since:
+        raise InvalidConfiguration(
+            key="closed_until",
+            reason=f"must be after closed_since ({closed_since}): the window would be empty",
+            value=closed_until,
+        )
+
+    def inside(day: date | None) -> bool:
+        if day is None:
+            return closed_since is None and closed_until is None
+        if closed_since is not None and day < closed_since:
+            return False
+        return closed_until is None or day < closed_until
+
+    return inside
+
+
+def closed_deals(
+    opportunities: Iterable[Opportunity],
+    pipelines: Pipelines,
+    closed_since: date | None,
+    closed_until: date | None,
+    *,
+    only: str | None = None,
+) -> Iterable[tuple[Opportunity, Pipeline, Outcome]]:
+    """The closed deals (won or lost) with a close date in the window, with their outcome.
+
+    With ``only``, deals of other pipelines are skipped; otherwise a deal of a pipeline
+    not among ``pipelines`` raises :class:`~leadflow.errors.NotFound`.
+    """
+    inside = close_window(closed_since, closed_until)
+    by_name = pipeline_map(pipelines)
+    for opportunity in opportunities:
+        if only is not None and opportunity.pipeline != only:
+            continue
+        pipeline = pipeline_of(by_name, opportunity)
+        state = outcome(opportunity, pipeline)
+        if state is Outcome.OPEN or not inside(close_date(opportunity, pipeline)):
+            continue
+        yield opportunity, pipeline, state
+
+
+def require_aware(key: str, moment: datetime | None) -> None:
+    """Refuse a value that is not an aware datetime (``None`` passes), naming ``key``."""
+    if moment is None:
+        return
+    if not isinstance(moment, datetime):
+        raise ValidationError.single(key, moment, "is not a datetime")
+    if moment.utcoffset() is None:
+        raise ValidationError.single(key, moment, "is a naive datetime; give it a time zone")
+
+
+def utc(key: str, moment: datetime) -> datetime:
+    """``moment`` in UTC, once :func:`require_aware` has checked it."""
+    require_aware(key, moment)
+    return to_utc(moment)
+
+
+# ------------------------------------------------------------------- figures
+
+
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """The ``q`` quantile of sorted values, by linear interpolation between closest ranks."""
+    position = (len(ordered) - 1) * q
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
+
+
+def summary(values: Iterable[float]) -> dict[str, float | None]:
+    """Mean, median, quartiles, 90th percentile, minimum and maximum; ``None`` when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return dict.fromkeys(("mean", "median", "p25", "p75", "p90", "min", "max"))
+    return {
+        "mean": math.fsum(ordered) / len(ordered),
+        "median": quantile(ordered, 0.5),
+        "p25": quantile(ordered, 0.25),
+        "p75": quantile(ordered, 0.75),
+        "p90": quantile(ordered, 0.9),
+        "min": ordered[0],
+        "max": ordered[-1],
+    }

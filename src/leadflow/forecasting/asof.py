@@ -36,7 +36,6 @@ from typing import Any
 
 import attrs
 
-from leadflow._fields import to_utc
 from leadflow._frames import Table
 from leadflow.errors import InvalidConfiguration
 from leadflow.events import EntityAdded, EntityRemoved, EntityUpdated, RecordedEvent
@@ -44,6 +43,7 @@ from leadflow.forecasting._deals import (
     DealReader,
     Pipelines,
     opened_at,
+    utc,
 )
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period, PeriodUnit
 from leadflow.forecasting.simulation import SlipModel
@@ -139,7 +139,7 @@ def opportunity_as_of(
     ``events`` are this deal's events from the log (others are ignored); see the
     module documentation for what is rebuilt from what.
     """
-    at = to_utc(at)
+    at = utc("at", at)
     mine = _history(events).get(opportunity.id.value, [])
     rebuilt = _from_log(opportunity, at, mine) if mine else opportunity
     return None if rebuilt is None else _from_history(rebuilt, at)
@@ -156,7 +156,7 @@ def pipeline_as_of(
     ``events`` is the store's event log (or the part of it about opportunities);
     read it with ``uow.events.read(entity="opportunity")``.
     """
-    at = to_utc(at)
+    at = utc("at", at)
     by_id = _history(events)
     rebuilt: list[Opportunity] = []
     for opportunity in opportunities:
@@ -271,7 +271,7 @@ def backtest(
     currency = actual_table.currency
     rows: list[BacktestRow] = []
     for period in chosen:
-        moment = to_utc(moment_of(period))
+        moment = utc("as_of", moment_of(period))
         snapshot = pipeline_as_of(deals, moment, events=log)
         table = weighted_pipeline(
             snapshot,
@@ -350,8 +350,8 @@ def learn_slip(
     period_of = calendar.period_key(unit)
     final = {deal.id: deal for deal in deals}
     offsets: list[int] = []
-    for snapshot in snapshots:
-        moment = to_utc(snapshot)
+    for i, snapshot in enumerate(snapshots):
+        moment = utc(f"snapshots[{i}]", snapshot)
         now = period_of(reader.local_date(moment))
         for then in pipeline_as_of(deals, moment, events=log):
             info = reader.stage(then)

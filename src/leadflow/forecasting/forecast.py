@@ -25,9 +25,8 @@ from typing import Any
 
 import attrs
 
-from leadflow._fields import to_utc
 from leadflow.errors import CurrencyMismatch
-from leadflow.forecasting._deals import DealReader, Pipelines, exact
+from leadflow.forecasting._deals import DealReader, Pipelines, exact, utc
 from leadflow.forecasting.categories import CategoryRow, forecast_categories
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period
 from leadflow.forecasting.simulation import NO_SLIP, Method, RevenueRange, SlipModel, revenue_range
@@ -147,7 +146,7 @@ def forecast_period(
     :func:`~leadflow.forecasting.simulation.revenue_range`).  A ``quota`` in Money
     must be in the forecast's currency.
     """
-    at = to_utc(at)
+    at = utc("at", at)
     deals = list(opportunities)
     target = calendar.parse(period) if isinstance(period, str) else period
     reader = DealReader(pipelines, rates=rates)

@@ -50,24 +50,23 @@ Fan, 1996, "Sample quantiles in statistical packages", The American Statistician
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
 import attrs
 
+from leadflow._config import check_number
 from leadflow._frames import text_table, to_frame
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
 from leadflow.forecasting._deals import (
     DealReader,
     Pipelines,
-    close_date,
+    closed_deals,
     days_between,
     key_function,
-    outcome,
-    pipeline_map,
-    pipeline_of,
+    require_aware,
+    summary,
 )
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline
@@ -112,107 +111,6 @@ def _smoothed(won: int, count: int, prior: float, strength: float) -> float:
     rate = (won + strength * prior) / (count + strength)
     observed = won / count
     return min(max(rate, min(observed, prior)), max(observed, prior))
-
-
-def _quantile(ordered: Sequence[float], q: float) -> float:
-    """The ``q`` quantile of sorted values, by linear interpolation between closest ranks."""
-    position = (len(ordered) - 1) * q
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
-
-
-def _summary(values: Iterable[float]) -> dict[str, float | None]:
-    """Mean, median, quartiles, 90th percentile, minimum and maximum; ``None`` when empty."""
-    ordered = sorted(values)
-    if not ordered:
-        return dict.fromkeys(("mean", "median", "p25", "p75", "p90", "min", "max"))
-    return {
-        "mean": math.fsum(ordered) / len(ordered),
-        "median": _quantile(ordered, 0.5),
-        "p25": _quantile(ordered, 0.25),
-        "p75": _quantile(ordered, 0.75),
-        "p90": _quantile(ordered, 0.9),
-        "min": ordered[0],
-        "max": ordered[-1],
-    }
-
-
-# ------------------------------------------------------------------ checking input
-
-
-def _prior_strength(value: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise InvalidConfiguration(
-            key="prior_strength",
-            reason="must be a finite number of pseudo-deals, 0 or more",
-            value=value,
-        )
-    return float(value)
-
-
-def _window(closed_since: date | None, closed_until: date | None) -> Callable[[date | None], bool]:
-    """A test of whether a close date falls in ``[closed_since, closed_until)``."""
-    for key, day in (("closed_since", closed_since), ("closed_until", closed_until)):
-        if day is not None and (isinstance(day, datetime) or not isinstance(day, date)):
-            raise InvalidConfiguration(key=key, reason="must be a date (not a datetime)", value=day)
-    if closed_since is not None and closed_until is not None and closed_until <= closed_since:
-        raise InvalidConfiguration(
-            key="closed_until",
-            reason=f"must be after closed_since ({closed_since}): the window would be empty",
-            value=closed_until,
-        )
-
-    def inside(day: date | None) -> bool:
-        if day is None:
-            return closed_since is None and closed_until is None
-        if closed_since is not None and day < closed_since:
-            return False
-        return closed_until is None or day < closed_until
-
-    return inside
-
-
-def _aware(key: str, moment: datetime | None) -> None:
-    if moment is None:
-        return
-    if not isinstance(moment, datetime):
-        raise ValidationError.single(key, moment, "is not a datetime")
-    if moment.utcoffset() is None:
-        raise ValidationError.single(key, moment, "is a naive datetime; give it a time zone")
-
-
-# ------------------------------------------------------------- closed deals
-
-
-def _closed(
-    opportunities: Iterable[Opportunity],
-    pipelines: Pipelines,
-    closed_since: date | None,
-    closed_until: date | None,
-    *,
-    only: str | None = None,
-) -> Iterable[tuple[Opportunity, Pipeline, Outcome]]:
-    """The closed deals (won or lost) with a close date in the window, with their outcome.
-
-    With ``only``, deals of other pipelines are skipped; otherwise a deal of a pipeline
-    not among ``pipelines`` raises :class:`~leadflow.errors.NotFound`.
-    """
-    inside = _window(closed_since, closed_until)
-    by_name = pipeline_map(pipelines)
-    for opportunity in opportunities:
-        if only is not None and opportunity.pipeline != only:
-            continue
-        pipeline = pipeline_of(by_name, opportunity)
-        state = outcome(opportunity, pipeline)
-        if state is Outcome.OPEN or not inside(close_date(opportunity, pipeline)):
-            continue
-        yield opportunity, pipeline, state
 
 
 # ------------------------------------------------------------- stage win rates
@@ -366,12 +264,12 @@ def stage_win_rates(
     :raises ~leadflow.errors.NotFound: a deal of the pipeline is in a stage the pipeline
         does not have.
     """
-    strength = _prior_strength(prior_strength)
+    strength = check_number("prior_strength", prior_strength, minimum=0)
     open_stages = pipeline.open_stages
     order = {stage.name: i for i, stage in enumerate(open_stages)}
     reached = [0] * len(open_stages)
     won = [0] * len(open_stages)
-    deals = _closed(opportunities, pipeline, closed_since, closed_until, only=pipeline.name)
+    deals = closed_deals(opportunities, pipeline, closed_since, closed_until, only=pipeline.name)
     for opportunity, _, state in deals:
         furthest = _reached(opportunity, order)
         for i in range(furthest + 1):
@@ -500,12 +398,12 @@ def win_rates(
     :raises ~leadflow.errors.NotFound: a deal runs through a pipeline not among
         ``pipelines``, or is in a stage its pipeline does not have.
     """
-    strength = _prior_strength(prior_strength)
+    strength = check_number("prior_strength", prior_strength, minimum=0)
     reader = DealReader(pipelines)
     name, key_of = key_function(by, reader)
     deals = list(opportunities)
     counts: dict[object, list[int]] = {}
-    for opportunity, _, state in _closed(deals, pipelines, closed_since, closed_until):
+    for opportunity, _, state in closed_deals(deals, pipelines, closed_since, closed_until):
         key = key_of(opportunity, reader.stage(opportunity))
         try:
             entry = counts.setdefault(key, [0, 0])
@@ -587,7 +485,7 @@ def time_in_stage(
 
     :raises ~leadflow.errors.ValidationError: ``at`` is a naive datetime.
     """
-    _aware("at", at)
+    require_aware("at", at)
     open_stages = pipeline.open_stages
     durations: dict[str, list[float]] = {stage.name: [] for stage in open_stages}
     ongoing = dict.fromkeys(durations, 0)
@@ -607,17 +505,17 @@ def time_in_stage(
     result = []
     for stage in open_stages:
         values = durations[stage.name]
-        summary = _summary(values)
+        figures = summary(values)
         result.append(
             StageDuration(
                 stage=stage.name,
                 completed=len(values),
                 ongoing=ongoing[stage.name],
-                mean_days=summary["mean"],
-                median_days=summary["median"],
-                p25_days=summary["p25"],
-                p75_days=summary["p75"],
-                p90_days=summary["p90"],
+                mean_days=figures["mean"],
+                median_days=figures["median"],
+                p25_days=figures["p25"],
+                p75_days=figures["p75"],
+                p90_days=figures["p90"],
             )
         )
     return tuple(result)

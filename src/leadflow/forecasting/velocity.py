@@ -16,7 +16,6 @@ linearly between the closest ranks, as numpy's default does (see
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,18 +23,21 @@ from typing import Literal
 
 import attrs
 
+from leadflow._config import check_number
 from leadflow.errors import MISSING, InvalidConfiguration, ValidationError
 from leadflow.forecasting._deals import (
     Pipelines,
     amount_in,
     closed_at,
+    closed_deals,
     days_between,
     opened_at,
     outcome,
     pipeline_map,
     pipeline_of,
+    require_aware,
+    summary,
 )
-from leadflow.forecasting.history import _aware, _closed, _summary
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE, Outcome
 from leadflow.values import ExchangeRates, Money
@@ -101,7 +103,7 @@ def cycle_times(
     """
     wanted = _which(outcome)
     days = []
-    for opportunity, pipeline, state in _closed(
+    for opportunity, pipeline, state in closed_deals(
         opportunities, pipelines, closed_since, closed_until
     ):
         if wanted is not None and state is not wanted:
@@ -109,17 +111,17 @@ def cycle_times(
         end = closed_at(opportunity, pipeline)
         if end is not None:
             days.append(days_between(opened_at(opportunity), end))
-    summary = _summary(days)
+    figures = summary(days)
     return CycleTimes(
         outcome="closed" if wanted is None else wanted.value,
         count=len(days),
-        mean_days=summary["mean"],
-        median_days=summary["median"],
-        p25_days=summary["p25"],
-        p75_days=summary["p75"],
-        p90_days=summary["p90"],
-        min_days=summary["min"],
-        max_days=summary["max"],
+        mean_days=figures["mean"],
+        median_days=figures["median"],
+        p25_days=figures["p25"],
+        p75_days=figures["p75"],
+        p90_days=figures["p90"],
+        min_days=figures["min"],
+        max_days=figures["max"],
     )
 
 
@@ -142,16 +144,7 @@ class Velocity:
 
     def per_period(self, days: float) -> Money:
         """The revenue expected over ``days`` days at this velocity: ``per_day x days``."""
-        if (
-            isinstance(days, bool)
-            or not isinstance(days, numbers.Real)
-            or not math.isfinite(days)
-            or days < 0
-        ):
-            raise InvalidConfiguration(
-                key="days", reason="must be a finite number of days, 0 or more", value=days
-            )
-        return self.per_day * float(days)
+        return self.per_day * check_number("days", days, minimum=0)
 
     def records(self) -> list[dict[str, object]]:
         """One plain dict per factor, and one for the result: ``factor`` and ``value``."""
@@ -221,7 +214,7 @@ def sales_velocity(
     :raises ~leadflow.errors.NotFound: a deal runs through a pipeline not among
         ``pipelines``, or is in a stage its pipeline does not have.
     """
-    _aware("at", at)
+    require_aware("at", at)
     deals = list(opportunities)
     by_name = pipeline_map(pipelines)
     open_deals = sum(
@@ -232,7 +225,7 @@ def sales_velocity(
     won: list[Opportunity] = []
     cycles: list[float] = []
     lost = 0
-    for deal, pipeline, state in _closed(deals, by_name.values(), closed_since, closed_until):
+    for deal, pipeline, state in closed_deals(deals, by_name.values(), closed_since, closed_until):
         end = closed_at(deal, pipeline)
         if end is None or end > at:
             continue
