@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.examples.scripts import loaded
+from tests.examples.scripts import loaded, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_forecasting.py"
@@ -58,16 +56,9 @@ def check_ranges(printed: str) -> None:
 
 
 def test_the_script_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    check_ranges(done.stdout)
-    assert WEIGHTED.search(done.stdout), done.stdout
+    printed = run_script(SCRIPT, *TINY)
+    check_ranges(printed)
+    assert WEIGHTED.search(printed), printed
 
 
 def test_bench_ranges_runs_in_process(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.examples.scripts import loaded
+from tests.examples.scripts import loaded, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_lifecycle.py"
@@ -52,15 +51,8 @@ def check_figures(printed: str) -> None:
 
 
 def test_the_script_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    check_figures(done.stdout)
+    printed = run_script(SCRIPT, *TINY)
+    check_figures(printed)
 
 
 def test_main_runs_in_process(bench: types.ModuleType, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.examples.scripts import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_scoring.py"
@@ -30,15 +30,7 @@ FIT = re.compile(
 
 
 def test_the_script_runs_and_prints_every_figure() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    printed = done.stdout
+    printed = run_script(SCRIPT, *TINY)
     assert COMPOSITE.search(printed), printed
     assert RATE.search(printed), printed
     assert EXPLAINED.search(printed), printed

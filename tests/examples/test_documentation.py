@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 from leadflow.serialization import ENTITY_TYPES
+from tests.examples.scripts import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -90,14 +91,7 @@ def test_the_docs_have_runnable_pages() -> None:
 
 
 def test_the_quickstart_example_prints_documents_that_read_back() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    out = result.stdout
+    out = run_script(ROOT / "examples" / "quickstart.py", timeout=120)
     assert "refused: invalid EmailAddress" in out
     assert "weighted amount of 'Analytical Engines: forecasting rollout': 11550.00 EUR" in out
     assert "not qualified: the lead has no owner; no way to reach the person" in out

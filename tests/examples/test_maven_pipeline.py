@@ -7,15 +7,13 @@ same columns, including the ``GTXPro`` spelling and a product that is in no file
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.examples.scripts import loaded
+from tests.examples.scripts import loaded, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "maven_pipeline.py"
@@ -107,12 +105,5 @@ def test_the_printed_figures(
 
 
 def test_runs_as_a_script(folder: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(folder), "--seed", "3"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "What the 2 open deals will bring (10,000 trials, seed 3):" in done.stdout
+    printed = run_script(SCRIPT, str(folder), "--seed", "3", timeout=120)
+    assert "What the 2 open deals will bring (10,000 trials, seed 3):" in printed

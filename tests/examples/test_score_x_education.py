@@ -11,8 +11,6 @@ import csv
 import math
 import random
 import re
-import subprocess
-import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +19,7 @@ import pytest
 
 from leadflow.scoring.evaluate import roc_auc
 from leadflow.tabular import ColumnMapping
-from tests.examples.scripts import loaded
+from tests.examples.scripts import loaded, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "score_x_education.py"
@@ -206,16 +204,9 @@ def test_main_scores_the_generated_leads(
 
 
 def test_the_script_runs_from_the_command_line(leads_csv: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), str(leads_csv)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    check_output(done.stdout)
-    assert "split (seed 0): " in done.stdout
+    printed = run_script(SCRIPT, str(leads_csv), timeout=120)
+    check_output(printed)
+    assert "split (seed 0): " in printed
 
 
 def test_the_mapping_ignores_the_leak_columns_and_maps_every_other(
