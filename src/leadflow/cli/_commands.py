@@ -26,13 +26,21 @@ from leadflow.cli._report import (
     scores,
 )
 from leadflow.datasets.workflow import STAGE_THRESHOLDS, scoring_model
-from leadflow.forecasting import CALENDAR, FiscalCalendar, stage_win_rates
+from leadflow.events import RecordedEvent
+from leadflow.forecasting import (
+    CALENDAR,
+    FiscalCalendar,
+    Period,
+    PeriodForecast,
+    forecast_period,
+    pipeline_as_of,
+    stage_win_rates,
+)
 from leadflow.leads import Lead
 from leadflow.opportunities import Opportunity
 from leadflow.pipelines import DEFAULT_PIPELINE
 from leadflow.ports import Query, Store
 from leadflow.scoring import load_model
-from leadflow.services import forecast as forecast_service
 from leadflow.services import import_leads as import_service
 from leadflow.services import score_leads
 from leadflow.tabular import ColumnMapping, read_leads
@@ -155,22 +163,20 @@ def forecast(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
     calendar = FiscalCalendar(start_month=args.fiscal_start)
     period = calendar.parse(args.period)
     at = moment(args.at)
-    with open_store(args) as store:
-        _, deals, _ = everything(store)
-        pipeline = learned_pipeline(deals)
-        currency = next((d.amount.currency for d in deals if d.amount is not None), None)
-        with progress.step(f"forecasting {period}", 1), store.unit_of_work() as uow:
-            result = forecast_service(
-                uow,
-                period=period,
-                at=at,
-                pipelines=pipeline,
-                calendar=calendar,
-                quota=_quota(args.quota, currency),
-                trials=args.trials,
-                seed=args.seed,
-                use_log=args.use_log,
-            )
+    with open_store(args) as store, progress.step(f"forecasting {period}", 1):
+        with store.unit_of_work() as uow:
+            deals = list(uow.opportunities.stream(Query(Opportunity)))
+        result = forecast_as_of(
+            store,
+            deals,
+            period=period,
+            at=at,
+            use_log=args.use_log,
+            calendar=calendar,
+            quota=args.quota,
+            trials=args.trials,
+            seed=args.seed,
+        )
     render([forecast_section(result)], args.format, out)
     return 0
 
@@ -178,6 +184,42 @@ def forecast(args: argparse.Namespace, out: TextIO, progress: Progress) -> int:
 def learned_pipeline(deals: Sequence[Opportunity]) -> Any:
     """The default pipeline with win rates learned from the closed deals (when there are any)."""
     return stage_win_rates(deals, DEFAULT_PIPELINE).apply(DEFAULT_PIPELINE)
+
+
+def forecast_as_of(
+    store: Store,
+    deals: Sequence[Opportunity],
+    *,
+    period: Period,
+    at: datetime,
+    use_log: bool,
+    calendar: FiscalCalendar = CALENDAR,
+    quota: str | None = None,
+    trials: int = 10_000,
+    seed: int | None = None,
+) -> PeriodForecast:
+    """``period``'s forecast from the stored ``deals`` as they stood at ``at``.
+
+    The deals are rebuilt as of ``at`` (with the store's event log when ``use_log``), and
+    the win rates are learned from those of them closed by then, so that a forecast as
+    of a past moment sees no later outcome.
+    """
+    events: Sequence[RecordedEvent] = ()
+    if use_log:
+        with store.unit_of_work() as uow:
+            events = uow.events.read(entity="opportunity")
+    then = pipeline_as_of(deals, at, events=events)
+    currency = next((d.amount.currency for d in then if d.amount is not None), None)
+    return forecast_period(
+        then,
+        learned_pipeline(then),
+        period=period,
+        at=at,
+        calendar=calendar,
+        quota=_quota(quota, currency),
+        trials=trials,
+        seed=seed,
+    )
 
 
 # ------------------------------------------------------------------- report
@@ -190,9 +232,9 @@ def report_sections(
     leads, deals, campaigns = everything(store)
     pipeline = learned_pipeline(deals)
     next_quarter = CALENDAR.shift(CALENDAR.period_of(at.date(), "quarter"), 1)
-    with progress.step(f"forecasting {next_quarter}", 1), store.unit_of_work() as uow:
-        result = forecast_service(
-            uow, period=next_quarter, at=at, pipelines=pipeline, seed=seed, use_log=use_log
+    with progress.step(f"forecasting {next_quarter}", 1):
+        result = forecast_as_of(
+            store, deals, period=next_quarter, at=at, use_log=use_log, seed=seed
         )
     return [
         funnel(leads),
