@@ -13,14 +13,14 @@ properties of each row:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from leadflow._fields import to_tuple
-from leadflow._frames import cell, text_table, to_frame
+from leadflow._frames import Table, cell, text_table
 from leadflow.errors import NotFound
 from leadflow.forecasting._deals import Key, Pipelines, as_keys
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period, PeriodUnit
@@ -80,13 +80,14 @@ _VIEWS = ("commit_forecast", "best_case_forecast", "open_pipeline")
 
 
 @attrs.frozen(kw_only=True)
-class CategoryRollup:
+class CategoryRollup(Table[CategoryRow]):
     """Forecast categories per period (and group), sorted by key."""
+
+    _row = CategoryRow
 
     #: The names of the keys: ``"period"`` then any further grouping keys.
     by: tuple[str, ...] = attrs.field(converter=to_tuple)
     currency: str | None
-    rows: tuple[CategoryRow, ...] = attrs.field(converter=to_tuple)
 
     def row(self, *key: object) -> CategoryRow:
         """The row with these key values; :class:`~leadflow.errors.NotFound` if none."""
@@ -107,16 +108,6 @@ class CategoryRollup:
             }
             for row in self.rows
         ]
-
-    def to_frame(self) -> Any:
-        """The records as a ``pandas.DataFrame`` (needs pandas)."""
-        return to_frame(self.records())
-
-    def __iter__(self) -> Iterator[CategoryRow]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
     def __str__(self) -> str:
         names = (*_CATEGORY_FIELDS.values(), *_VIEWS)

@@ -19,14 +19,14 @@ the order of the deals.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
 import attrs
 
 from leadflow._fields import to_tuple
-from leadflow._frames import cell, text_table, to_frame
+from leadflow._frames import Table, cell, text_table
 from leadflow.errors import InvalidConfiguration, NotFound
 from leadflow.forecasting._deals import (
     DealReader,
@@ -65,14 +65,15 @@ class PipelineRow:
 
 
 @attrs.frozen(kw_only=True)
-class WeightedPipeline:
+class WeightedPipeline(Table[PipelineRow]):
     """The weighted pipeline, one row per group, sorted by key, with the total."""
+
+    _row = PipelineRow
 
     #: The names of the grouping keys.
     by: tuple[str, ...] = attrs.field(converter=to_tuple)
     #: The currency of every amount (``None`` when no deal had an amount).
     currency: str | None
-    rows: tuple[PipelineRow, ...] = attrs.field(converter=to_tuple)
     total: PipelineRow
 
     def row(self, *key: object) -> PipelineRow:
@@ -95,16 +96,6 @@ class WeightedPipeline:
             }
             for row in self.rows
         ]
-
-    def to_frame(self) -> Any:
-        """The records as a ``pandas.DataFrame`` (needs pandas)."""
-        return to_frame(self.records())
-
-    def __iter__(self) -> Iterator[PipelineRow]:
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
     def __str__(self) -> str:
         columns = [*self.by, "deals", "amount", "weighted"]
