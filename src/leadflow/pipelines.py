@@ -773,7 +773,11 @@ def _build_table(pipeline: Pipeline) -> RuleTable:
     )
 
 
-def find_pipeline(pipelines: Pipeline | Iterable[Pipeline], name: str) -> Pipeline:
+#: One pipeline, or several to look deals' pipelines up in.
+Pipelines = Pipeline | Iterable[Pipeline]
+
+
+def find_pipeline(pipelines: Pipelines, name: str) -> Pipeline:
     """The pipeline called ``name`` among ``pipelines`` (one pipeline or several).
 
     Raises :class:`~leadflow.errors.NotFound` when none is called that.

@@ -51,7 +51,7 @@ from leadflow.forecasting import (
 from leadflow.leads import Lead, LeadScore
 from leadflow.lifecycle import LEAD_LIFECYCLE, MARKETING_STAGES, RuleTable, apply_lead_action
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, StageChange, find_pipeline
+from leadflow.pipelines import DEFAULT_PIPELINE, Pipeline, Pipelines, StageChange, find_pipeline
 from leadflow.ports import Query, Store, UnitOfWork
 from leadflow.scoring import Score, ScoringModel, StageThresholds
 from leadflow.values import AccountId, ContactId, ExchangeRates, LeadId, Money, OpportunityId
@@ -75,7 +75,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Pipelines = Pipeline | Iterable[Pipeline]
 
 
 def _one_unit(uow: UnitOfWork, work: Callable[[], T]) -> T:

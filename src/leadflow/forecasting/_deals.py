@@ -28,11 +28,8 @@ import attrs
 from leadflow._fields import to_utc
 from leadflow.errors import CurrencyMismatch, InvalidConfiguration, NotFound, ValidationError
 from leadflow.opportunities import ForecastCategory, Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline
+from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline, Pipelines
 from leadflow.values import ExchangeRates, Money
-
-#: One pipeline, or several to look deals' pipelines up in.
-Pipelines = Pipeline | Iterable[Pipeline]
 
 
 def pipeline_map(pipelines: Pipelines = DEFAULT_PIPELINE) -> Mapping[str, Pipeline]:

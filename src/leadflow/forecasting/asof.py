@@ -41,7 +41,6 @@ from leadflow.errors import InvalidConfiguration
 from leadflow.events import EntityAdded, EntityRemoved, EntityUpdated, RecordedEvent
 from leadflow.forecasting._deals import (
     DealReader,
-    Pipelines,
     opened_at,
     utc,
 )
@@ -49,7 +48,7 @@ from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period, Perio
 from leadflow.forecasting.simulation import SlipModel
 from leadflow.forecasting.weighted import weighted_pipeline
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Outcome
+from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipelines
 from leadflow.serialization import from_dict, to_dict
 from leadflow.values import ExchangeRates, Money
 

@@ -22,11 +22,11 @@ import attrs
 from leadflow._fields import to_tuple
 from leadflow._frames import Table, cell, text_table
 from leadflow.errors import NotFound
-from leadflow.forecasting._deals import Key, Pipelines, as_keys
+from leadflow.forecasting._deals import Key, as_keys
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period, PeriodUnit
 from leadflow.forecasting.weighted import weighted_pipeline
 from leadflow.opportunities import ForecastCategory, Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE
+from leadflow.pipelines import DEFAULT_PIPELINE, Pipelines
 from leadflow.values import ExchangeRates, Money
 
 __all__ = ["CategoryRollup", "CategoryRow", "forecast_categories"]

@@ -26,12 +26,12 @@ from typing import Any
 import attrs
 
 from leadflow.errors import CurrencyMismatch
-from leadflow.forecasting._deals import DealReader, Pipelines, exact, utc
+from leadflow.forecasting._deals import DealReader, exact, utc
 from leadflow.forecasting.categories import CategoryRow, forecast_categories
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, Period
 from leadflow.forecasting.simulation import NO_SLIP, Method, RevenueRange, SlipModel, revenue_range
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Outcome
+from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipelines
 from leadflow.values import ExchangeRates, Money
 
 __all__ = ["PeriodForecast", "forecast_period"]

@@ -61,7 +61,6 @@ from leadflow._frames import text_table, to_frame
 from leadflow.errors import InvalidConfiguration, NotFound, ValidationError
 from leadflow.forecasting._deals import (
     DealReader,
-    Pipelines,
     closed_deals,
     days_between,
     key_function,
@@ -69,7 +68,7 @@ from leadflow.forecasting._deals import (
     summary,
 )
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline
+from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipeline, Pipelines
 from leadflow.values import Probability
 
 __all__ = [

@@ -26,7 +26,6 @@ import attrs
 from leadflow._config import check_number
 from leadflow.errors import MISSING, InvalidConfiguration, ValidationError
 from leadflow.forecasting._deals import (
-    Pipelines,
     amount_in,
     closed_at,
     closed_deals,
@@ -39,7 +38,7 @@ from leadflow.forecasting._deals import (
     summary,
 )
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE, Outcome
+from leadflow.pipelines import DEFAULT_PIPELINE, Outcome, Pipelines
 from leadflow.values import ExchangeRates, Money
 
 __all__ = ["CycleTimes", "Velocity", "cycle_times", "sales_velocity"]

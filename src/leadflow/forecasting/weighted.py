@@ -32,7 +32,6 @@ from leadflow.forecasting._deals import (
     DealReader,
     Key,
     KeyFunction,
-    Pipelines,
     StageInfo,
     as_keys,
     exact,
@@ -40,7 +39,7 @@ from leadflow.forecasting._deals import (
 )
 from leadflow.forecasting.periods import CALENDAR, FiscalCalendar, PeriodUnit
 from leadflow.opportunities import Opportunity
-from leadflow.pipelines import DEFAULT_PIPELINE
+from leadflow.pipelines import DEFAULT_PIPELINE, Pipelines
 from leadflow.values import ExchangeRates, Money
 
 __all__ = ["PipelineRow", "WeightedPipeline", "weighted_pipeline"]
