@@ -100,7 +100,7 @@ from typing import Any, TypeVar
 import attrs
 
 from leadflow._currencies import MINOR_UNITS
-from leadflow._fields import FrozenMap, aware, fail, to_tuple, to_utc, to_utc_optional
+from leadflow._fields import FrozenMap, aware, fail, non_negative, to_tuple, to_utc, to_utc_optional
 from leadflow.accounts import Account
 from leadflow.activities import Activity, ActivityKind, Direction
 from leadflow.campaigns import Campaign, CampaignStatus
@@ -147,11 +147,6 @@ def _unit_interval(inst: object, attribute: attrs.Attribute[Any], value: float) 
         fail(inst, attribute.name, value, "must be within 0..1")
 
 
-def _not_negative(inst: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if value < 0:
-        fail(inst, attribute.name, value, "must not be negative")
-
-
 @attrs.frozen(kw_only=True)
 class LeadTruth:
     """What the data hides about one lead; scoring and forecasting are measured against it.
@@ -171,7 +166,7 @@ class LeadTruth:
     #: What its deal is worth (log-normal, larger for bigger companies).
     amount: Money
     #: Days from the conversion to the deal's close.
-    cycle_days: int = attrs.field(validator=_not_negative)
+    cycle_days: int = attrs.field(validator=non_negative)
     #: On a duplicate lead: the earlier lead it repeats.
     duplicate_of: LeadId | None = None
     #: When sales converts the lead (``None`` when it does not convert).
